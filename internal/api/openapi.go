@@ -1,0 +1,256 @@
+package api
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"reflect"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/cpcj/cpcj/internal/access"
+	"github.com/cpcj/cpcj/internal/state"
+)
+
+// Op describes an API operation for the OpenAPI document. The route table
+// gives one to every API route.
+type Op struct {
+	ID          string
+	Summary     string
+	Description string
+	Tag         string
+	Access      string // who may call it, in words; empty for anyone
+	Params      []Param
+	Body        any // a value of the request body's type, or nil
+	Response    any // a value of the response's type, or nil for 204
+	Status      int // the success status; 200 when zero
+}
+
+// Param describes a path or query parameter.
+type Param struct {
+	Name        string
+	In          string // path or query
+	Description string
+	Required    bool
+	Type        string // string, integer or boolean
+	Enum        []string
+	Pattern     string
+}
+
+// Common parameters of lists.
+var (
+	LimitParam  = Param{Name: "limit", In: "query", Type: "integer", Description: fmt.Sprintf("Items per page, 1 to %d (default %d).", MaxLimit, DefaultLimit)}
+	OffsetParam = Param{Name: "offset", In: "query", Type: "integer", Description: "Items to skip (default 0)."}
+)
+
+// Endpoint is an operation at a method and path.
+type Endpoint struct {
+	Method string
+	Path   string // without the /api/v1 prefix
+	Op     *Op
+}
+
+// enums gives the allowed values of named string types.
+var enums = map[reflect.Type][]string{
+	reflect.TypeFor[access.Role](): {string(access.Admin), string(access.Secretariat), string(access.FocalPoint), string(access.Expert), string(access.Donor)},
+	reflect.TypeFor[state.Kind]():  {string(state.MemberState), string(state.ObserverState), string(state.NonMemberState), string(state.Organization)},
+}
+
+// Document builds the OpenAPI 3.1 document for the endpoints.
+func Document(version string, endpoints []Endpoint) ([]byte, error) {
+	g := &gen{schemas: map[string]any{}}
+	paths := map[string]map[string]any{}
+	tags := map[string]bool{}
+	for _, e := range endpoints {
+		op := e.Op
+		status := op.Status
+		if status == 0 {
+			status = http.StatusOK
+		}
+		o := map[string]any{"operationId": op.ID, "summary": op.Summary, "tags": []string{op.Tag}}
+		tags[op.Tag] = true
+		desc := op.Description
+		if op.Access != "" {
+			desc = strings.TrimSpace(desc + "\n\nAccess: " + op.Access + ".")
+		}
+		if desc != "" {
+			o["description"] = desc
+		}
+		var params []any
+		for _, p := range op.Params {
+			s := map[string]any{"type": p.Type}
+			if len(p.Enum) > 0 {
+				s["enum"] = p.Enum
+			}
+			if p.Pattern != "" {
+				s["pattern"] = p.Pattern
+			}
+			params = append(params, map[string]any{"name": p.Name, "in": p.In, "required": p.Required || p.In == "path", "description": p.Description, "schema": s})
+		}
+		if len(params) > 0 {
+			o["parameters"] = params
+		}
+		if op.Body != nil {
+			o["requestBody"] = map[string]any{"required": true, "content": map[string]any{
+				"application/json": map[string]any{"schema": g.schema(reflect.TypeOf(op.Body))}}}
+		}
+		responses := map[string]any{}
+		ok := map[string]any{"description": http.StatusText(status)}
+		if op.Response != nil {
+			ok["content"] = map[string]any{"application/json": map[string]any{"schema": g.schema(reflect.TypeOf(op.Response))}}
+		}
+		responses[fmt.Sprint(status)] = ok
+		responses["default"] = map[string]any{"$ref": "#/components/responses/Problem"}
+		o["responses"] = responses
+		if op.Access != "" {
+			o["security"] = []any{map[string]any{"bearer": []string{}}, map[string]any{"session": []string{}}}
+		}
+		if paths[e.Path] == nil {
+			paths[e.Path] = map[string]any{}
+		}
+		paths[e.Path][strings.ToLower(e.Method)] = o
+	}
+	problem := g.schema(reflect.TypeFor[Problem]())
+	var tagList []any
+	for _, t := range sortedKeys(tags) {
+		tagList = append(tagList, map[string]any{"name": t})
+	}
+	doc := map[string]any{
+		"openapi": "3.1.0",
+		"info": map[string]any{
+			"title":   "cpcj API",
+			"version": version,
+			"description": "The JSON API of cpcj, the information system of the United Nations crime prevention and criminal justice programme.\n\n" +
+				"Lists take `limit` and `offset` and answer `items`, `total`, `limit`, `offset` and, when there is more, `next`. " +
+				"Unknown query parameters and unknown body fields are refused. Errors are RFC 9457 problem documents (`application/problem+json`) " +
+				"whose `errors` name the offending field. Machine clients send an API token as `Authorization: Bearer cpcj_…`; " +
+				"a token acts with its owner's role and scope.",
+			"license": map[string]any{"name": "Apache License 2.0", "identifier": "Apache-2.0"},
+		},
+		"servers": []any{map[string]any{"url": Prefix}},
+		"tags":    tagList,
+		"paths":   paths,
+		"components": map[string]any{
+			"schemas": g.schemas,
+			"responses": map[string]any{"Problem": map[string]any{
+				"description": "An error, as an RFC 9457 problem document.",
+				"content":     map[string]any{"application/problem+json": map[string]any{"schema": problem}},
+			}},
+			"securitySchemes": map[string]any{
+				"bearer":  map[string]any{"type": "http", "scheme": "bearer", "description": "An API token made on the account page or with POST /me/tokens."},
+				"session": map[string]any{"type": "apiKey", "in": "cookie", "name": "cpcj_session", "description": "The browser session; state-changing requests also need the X-CSRF-Token header."},
+			},
+		},
+	}
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	enc.SetIndent("", "  ")
+	if err := enc.Encode(doc); err != nil {
+		return nil, err
+	}
+	return buf.Bytes(), nil
+}
+
+func sortedKeys[V any](m map[string]V) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	return keys
+}
+
+// gen derives JSON Schemas from Go types, by their JSON encoding.
+type gen struct {
+	schemas map[string]any
+}
+
+var timeType = reflect.TypeFor[time.Time]()
+
+func (g *gen) schema(t reflect.Type) map[string]any {
+	if vals, ok := enums[t]; ok {
+		return map[string]any{"type": "string", "enum": vals}
+	}
+	switch {
+	case t == timeType:
+		return map[string]any{"type": "string", "format": "date-time"}
+	case t.Kind() == reflect.Pointer:
+		s := g.schema(t.Elem())
+		if ref, ok := s["$ref"]; ok {
+			return map[string]any{"oneOf": []any{map[string]any{"$ref": ref}, map[string]any{"type": "null"}}}
+		}
+		if typ, ok := s["type"].(string); ok {
+			s["type"] = []any{typ, "null"}
+		}
+		return s
+	}
+	switch t.Kind() {
+	case reflect.String:
+		return map[string]any{"type": "string"}
+	case reflect.Bool:
+		return map[string]any{"type": "boolean"}
+	case reflect.Int, reflect.Int32, reflect.Int64:
+		return map[string]any{"type": "integer"}
+	case reflect.Float64:
+		return map[string]any{"type": "number"}
+	case reflect.Slice:
+		return map[string]any{"type": "array", "items": g.schema(t.Elem())}
+	case reflect.Map:
+		return map[string]any{"type": "object", "additionalProperties": g.schema(t.Elem())}
+	case reflect.Struct:
+		name := schemaName(t)
+		if _, done := g.schemas[name]; !done {
+			g.schemas[name] = map[string]any{} // placeholder, for recursive types
+			props := map[string]any{}
+			var required []string
+			g.fields(t, props, &required)
+			s := map[string]any{"type": "object", "properties": props, "additionalProperties": false}
+			if len(required) > 0 {
+				sort.Strings(required)
+				s["required"] = required
+			}
+			g.schemas[name] = s
+		}
+		return map[string]any{"$ref": "#/components/schemas/" + name}
+	}
+	panic(fmt.Sprintf("openapi: no schema for %s", t))
+}
+
+// fields adds the JSON fields of struct t, flattening embedded structs as
+// encoding/json does.
+func (g *gen) fields(t reflect.Type, props map[string]any, required *[]string) {
+	for i := 0; i < t.NumField(); i++ {
+		f := t.Field(i)
+		tag := f.Tag.Get("json")
+		if tag == "-" || !f.IsExported() {
+			continue
+		}
+		if f.Anonymous && tag == "" {
+			g.fields(f.Type, props, required)
+			continue
+		}
+		name, opts, _ := strings.Cut(tag, ",")
+		if name == "" {
+			name = f.Name
+		}
+		props[name] = g.schema(f.Type)
+		if !strings.Contains(opts, "omitempty") && f.Type.Kind() != reflect.Pointer {
+			*required = append(*required, name)
+		}
+	}
+}
+
+// schemaName names a component: the type's name, and for List[T] the
+// element's name followed by "List".
+func schemaName(t reflect.Type) string {
+	name := t.Name()
+	if i := strings.Index(name, "["); i >= 0 {
+		elem := name[i+1 : len(name)-1]
+		elem = elem[strings.LastIndex(elem, ".")+1:]
+		return elem + strings.ToUpper(name[:1]) + name[1:i]
+	}
+	return name
+}

@@ -1,0 +1,124 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"time"
+
+	"github.com/cpcj/cpcj/internal/job"
+)
+
+// Enqueue adds a job unless an unfinished one has the same dedupe key.
+func (db *DB) Enqueue(ctx context.Context, j job.Job) (bool, error) {
+	var added bool
+	err := db.inTx(ctx, func(t *tx) error {
+		var err error
+		added, err = t.enqueue(ctx, j)
+		return err
+	})
+	return added, err
+}
+
+func (t *tx) enqueue(ctx context.Context, j job.Job) (bool, error) {
+	if j.MaxAttempts <= 0 {
+		j.MaxAttempts = 5
+	}
+	if len(j.Payload) == 0 {
+		j.Payload = []byte("{}")
+	}
+	res, err := t.exec(ctx, `INSERT INTO job (kind, payload, dedupe, run_at, max_attempts, created_at)
+		VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING`,
+		j.Kind, string(j.Payload), nullString(j.Dedupe), j.RunAt, j.MaxAttempts, t.db.now())
+	if err != nil {
+		return false, err
+	}
+	n, err := res.RowsAffected()
+	return n > 0, err
+}
+
+// Claim leases the next due job: a pending one whose time has come, or a
+// running one whose lease ran out because its worker died.
+func (db *DB) Claim(ctx context.Context, worker string, now time.Time, lease time.Duration) (job.Job, bool, error) {
+	var j job.Job
+	var payload string
+	err := db.inTx(ctx, func(t *tx) error {
+		return t.queryRow(ctx, `UPDATE job SET status = 'running', attempts = attempts + 1, locked_by = ?, locked_until = ?
+			WHERE id = (SELECT id FROM job
+				WHERE (status = 'pending' AND run_at <= ?) OR (status = 'running' AND locked_until < ?)
+				ORDER BY run_at, id LIMIT 1`+db.skipLocked()+`)
+			RETURNING id, kind, payload, COALESCE(dedupe, ''), run_at, attempts, max_attempts`,
+			worker, now.Add(lease), now, now).
+			Scan(&j.ID, &j.Kind, &payload, &j.Dedupe, tstamp{&j.RunAt}, &j.Attempts, &j.MaxAttempts)
+	})
+	if errors.Is(err, sql.ErrNoRows) {
+		return job.Job{}, false, nil
+	}
+	if err != nil {
+		return job.Job{}, false, err
+	}
+	j.Payload = []byte(payload)
+	return j, true, nil
+}
+
+// Finish records a job's outcome and enqueues its successor, if any.
+func (db *DB) Finish(ctx context.Context, id int64, runErr error, retryAt time.Time, next *job.Job) error {
+	now := db.now()
+	return db.inTx(ctx, func(t *tx) error {
+		var err error
+		switch {
+		case runErr == nil:
+			_, err = t.exec(ctx, "UPDATE job SET status = 'done', finished_at = ?, locked_until = NULL, last_error = '' WHERE id = ?", now, id)
+		case !retryAt.IsZero():
+			_, err = t.exec(ctx, "UPDATE job SET status = 'pending', run_at = ?, locked_until = NULL, last_error = ? WHERE id = ?", retryAt, truncateErr(runErr), id)
+		default:
+			_, err = t.exec(ctx, "UPDATE job SET status = 'failed', finished_at = ?, locked_until = NULL, last_error = ? WHERE id = ?", now, truncateErr(runErr), id)
+		}
+		if err != nil || next == nil {
+			return err
+		}
+		_, err = t.enqueue(ctx, *next)
+		return err
+	})
+}
+
+// DeleteFinishedJobs removes jobs that finished before the given time.
+func (db *DB) DeleteFinishedJobs(ctx context.Context, before time.Time) (int64, error) {
+	var n int64
+	err := db.inTx(ctx, func(t *tx) error {
+		res, err := t.exec(ctx, "DELETE FROM job WHERE status IN ('done', 'failed') AND finished_at < ?", before)
+		if err != nil {
+			return err
+		}
+		n, err = res.RowsAffected()
+		return err
+	})
+	return n, err
+}
+
+// CountJobs returns the number of jobs by status.
+func (db *DB) CountJobs(ctx context.Context) (map[string]int, error) {
+	rows, err := db.reader().query(ctx, "SELECT status, COUNT(*) FROM job GROUP BY status")
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	out := map[string]int{"pending": 0, "running": 0, "done": 0, "failed": 0}
+	for rows.Next() {
+		var s string
+		var n int
+		if err := rows.Scan(&s, &n); err != nil {
+			return nil, err
+		}
+		out[s] = n
+	}
+	return out, rows.Err()
+}
+
+func truncateErr(err error) string {
+	s := err.Error()
+	if len(s) > 2000 {
+		s = s[:2000]
+	}
+	return s
+}
