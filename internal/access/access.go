@@ -138,6 +138,8 @@ const (
 	ReadAudit     Action = "audit.read"
 	UseAccount    Action = "account.use" // own password, tokens, notifications
 	ReadReference Action = "reference.read"
+	// ManageTreaties is entering and correcting participation records.
+	ManageTreaties Action = "treaties.manage"
 )
 
 // rule decides an action for an actor on a target State ("" when the
@@ -163,6 +165,8 @@ var policy = map[Action]rule{
 	ReadUsers:     ownStateOrProgramme,
 	ManageUsers:   adminOnly,
 	ReadAudit:     programmeWide,
+	// The secretariat keeps the depositary records, as UNODC does today.
+	ManageTreaties: programmeWide,
 }
 
 // Allowed reports whether a may take action on the target State (empty
@@ -175,6 +179,10 @@ func Allowed(a Actor, action Action, state string) bool {
 	return r(a, state)
 }
 
+// DeniedKey is the message key of a refusal by the policy; pages name the
+// reader's role with it.
+const DeniedKey = "error.403.role"
+
 // Check returns nil when a may take the action, Unauthorized when signing in
 // might help, and Forbidden otherwise.
 func Check(a Actor, action Action, state string) error {
@@ -182,9 +190,10 @@ func Check(a Actor, action Action, state string) error {
 		return nil
 	}
 	if !a.SignedIn() {
-		return fail.New(fail.Unauthorized, "Sign in to see this page.")
+		return &fail.Error{Kind: fail.Unauthorized, Message: "Sign in to see this page.", Key: "error.401.lead"}
 	}
-	return fail.New(fail.Forbidden, "Your role (%s for %s) does not allow this.", a.Role, a.Scope())
+	return &fail.Error{Kind: fail.Forbidden, Key: DeniedKey,
+		Message: fmt.Sprintf("Your role (%s, held for %s) does not allow this.", a.Role, a.Scope())}
 }
 
 type ctxKey struct{}

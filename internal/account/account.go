@@ -58,8 +58,14 @@ func (u User) Validate() error {
 	if utf8.RuneCountInString(u.Name) > 200 {
 		return fail.Field("name", "a name is at most 200 characters")
 	}
-	if _, err := access.ParseRole(string(u.Role)); err != nil {
+	r, err := access.ParseRole(string(u.Role))
+	if err != nil {
 		return err
+	}
+	if r != u.Role {
+		// ParseRole also takes spellings such as "focal-point", which the
+		// database refuses.
+		return fail.Field("role", "%q: use %s", u.Role, r)
 	}
 	switch {
 	case u.Role.ForState() && u.State == "":

@@ -87,10 +87,10 @@ func (s *Service) SignIn(ctx context.Context, email, password, address, userAgen
 	since := now.Add(-FailureWindow)
 	accountKey, addressKey := "signin:account:"+email, "signin:address:"+address
 	for _, k := range []struct {
-		key   string
-		limit int
-		what  string
-	}{{accountKey, MaxAccountFailure, "this account"}, {addressKey, MaxAddressFailure, "your address"}} {
+		key, msgKey string
+		limit       int
+		what        string
+	}{{accountKey, "signin.too_many.account", MaxAccountFailure, "this account"}, {addressKey, "signin.too_many.address", MaxAddressFailure, "your address"}} {
 		n, first, err := s.Store.Failures(ctx, k.key, since)
 		if err != nil {
 			return User{}, "", err
@@ -99,7 +99,8 @@ func (s *Service) SignIn(ctx context.Context, email, password, address, userAgen
 			wait := first.Add(FailureWindow).Sub(now)
 			mins := int(math.Ceil(wait.Minutes()))
 			return User{}, "", &fail.Error{Kind: fail.TooMany, RetryAfter: int(math.Ceil(wait.Seconds())),
-				Message: fmt.Sprintf("Too many failed sign-in attempts for %s. Try again in %d minute%s.", k.what, mins, plural(mins))}
+				Message: fmt.Sprintf("Too many failed sign-in attempts for %s. Try again in %d minute%s.", k.what, mins, plural(mins)),
+				Key:     k.msgKey, Args: []any{"n", mins}}
 		}
 	}
 	// An overlong password cannot be right (none is stored) and is not

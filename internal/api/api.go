@@ -26,6 +26,7 @@ import (
 	"github.com/cpcj/cpcj/internal/fail"
 	"github.com/cpcj/cpcj/internal/notify"
 	"github.com/cpcj/cpcj/internal/state"
+	"github.com/cpcj/cpcj/internal/treaty"
 )
 
 // Prefix is where the API lives.
@@ -38,18 +39,25 @@ type AuditReader interface {
 
 // Handler serves the API over the services.
 type Handler struct {
-	States   state.Store
-	Accounts *account.Service
-	Notes    notify.Store
-	Audit    AuditReader
-	Log      *slog.Logger
+	Deps
 	// states caches encoded participant lists; see states.go.
 	states *stateCache
 }
 
+// Deps are the services the API answers from.
+type Deps struct {
+	States      state.Store
+	Accounts    *account.Service
+	Notes       notify.Store
+	Audit       AuditReader
+	Treaties    *treaty.Service
+	TreatyStore treaty.Store
+	Log         *slog.Logger
+}
+
 // New returns a Handler.
-func New(st state.Store, acc *account.Service, notes notify.Store, au AuditReader, log *slog.Logger) *Handler {
-	return &Handler{States: st, Accounts: acc, Notes: notes, Audit: au, Log: log, states: newStateCache()}
+func New(d Deps) *Handler {
+	return &Handler{Deps: d, states: newStateCache()}
 }
 
 // List is the envelope of every list response.
@@ -78,7 +86,8 @@ type ProblemField struct {
 	Detail string `json:"detail"`
 }
 
-// writeJSON sends v as JSON with the status.
+// writeJSON sends v as JSON with the status, as application/json unless
+// the caller set a more specific JSON media type.
 func writeJSON(w http.ResponseWriter, status int, v any) {
 	var buf bytes.Buffer
 	enc := json.NewEncoder(&buf)
@@ -87,10 +96,27 @@ func writeJSON(w http.ResponseWriter, status int, v any) {
 		http.Error(w, "encode response", http.StatusInternalServerError)
 		return
 	}
-	w.Header().Set("Content-Type", "application/json")
+	if w.Header().Get("Content-Type") == "" {
+		w.Header().Set("Content-Type", "application/json")
+	}
 	w.Header().Set("Content-Length", strconv.Itoa(buf.Len()))
 	w.WriteHeader(status)
 	w.Write(buf.Bytes())
+}
+
+// serve runs fn for the request's actor and writes its answer: the value as
+// JSON with the status (nothing for 204), or the error as a problem
+// document. Every handler but the cached states list goes through it.
+func (h *Handler) serve(w http.ResponseWriter, r *http.Request, status int, fn func(by access.Actor) (any, error)) {
+	v, err := fn(access.FromContext(r.Context()))
+	switch {
+	case err != nil:
+		Error(w, r, h.Log, err)
+	case status == http.StatusNoContent:
+		w.WriteHeader(status)
+	default:
+		writeJSON(w, status, v)
+	}
 }
 
 // Error sends err as a problem document. Internal errors are logged in full
@@ -134,15 +160,24 @@ func decode(r *http.Request, v any) error {
 			return &fail.Error{Kind: fail.Invalid, Field: "Content-Type", Message: "send the body as application/json"}
 		}
 	}
+	body, err := readBody(r)
+	if err != nil {
+		return err
+	}
+	return decodeBytes(body, v)
+}
+
+// readBody reads a request body, whose size the server has limited.
+func readBody(r *http.Request) ([]byte, error) {
 	body, err := io.ReadAll(r.Body)
 	if err != nil {
 		var tooBig *http.MaxBytesError
 		if errors.As(err, &tooBig) {
-			return &fail.Error{Kind: fail.TooLarge, Message: fmt.Sprintf("The request body is larger than the limit of %d bytes.", tooBig.Limit)}
+			return nil, &fail.Error{Kind: fail.TooLarge, Message: fmt.Sprintf("The request body is larger than the limit of %d bytes.", tooBig.Limit)}
 		}
-		return fail.New(fail.Invalid, "The request body could not be read.")
+		return nil, fail.New(fail.Invalid, "The request body could not be read.")
 	}
-	return decodeBytes(body, v)
+	return body, nil
 }
 
 // decodeBytes is decode after the body is read; the fuzz test calls it.

@@ -13,30 +13,24 @@ import (
 // ListAudit answers GET /api/v1/audit: the newest records first; pass the
 // last seq seen as before to page back.
 func (h *Handler) ListAudit(w http.ResponseWriter, r *http.Request) {
-	by := access.FromContext(r.Context())
-	if err := access.Check(by, access.ReadAudit, ""); err != nil {
-		Error(w, r, h.Log, err)
-		return
-	}
-	q, err := query(r, "entity", "entity_id", "actor", "from", "to", "before", "limit")
-	if err != nil {
-		Error(w, r, h.Log, err)
-		return
-	}
-	f, err := AuditFilter(q.Get, q.Get("limit"))
-	if err != nil {
-		Error(w, r, h.Log, err)
-		return
-	}
-	list, err := h.Audit.AuditRecords(r.Context(), by, f)
-	if err != nil {
-		Error(w, r, h.Log, err)
-		return
-	}
-	if list == nil {
-		list = []audit.Record{}
-	}
-	writeJSON(w, http.StatusOK, List[audit.Record]{Items: list, Total: len(list), Limit: f.Limit})
+	h.serve(w, r, http.StatusOK, func(by access.Actor) (any, error) {
+		if err := access.Check(by, access.ReadAudit, ""); err != nil {
+			return nil, err
+		}
+		q, err := query(r, "entity", "entity_id", "actor", "from", "to", "before", "limit")
+		if err != nil {
+			return nil, err
+		}
+		f, err := AuditFilter(q.Get, q.Get("limit"))
+		if err != nil {
+			return nil, err
+		}
+		list, err := h.Audit.AuditRecords(r.Context(), by, f)
+		if list == nil {
+			list = []audit.Record{}
+		}
+		return List[audit.Record]{Items: list, Total: len(list), Limit: f.Limit}, err
+	})
 }
 
 // AuditFilter reads the audit filter parameters; the audit page uses it too.

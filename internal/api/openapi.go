@@ -11,7 +11,9 @@ import (
 	"time"
 
 	"github.com/cpcj/cpcj/internal/access"
+	"github.com/cpcj/cpcj/internal/civil"
 	"github.com/cpcj/cpcj/internal/state"
+	"github.com/cpcj/cpcj/internal/treaty"
 )
 
 // Op describes an API operation for the OpenAPI document. The route table
@@ -26,6 +28,12 @@ type Op struct {
 	Body        any // a value of the request body's type, or nil
 	Response    any // a value of the response's type, or nil for 204
 	Status      int // the success status; 200 when zero
+	// ETag says the answer carries an ETag and is 304 Not Modified, with
+	// no body, to a request whose If-None-Match names it.
+	ETag bool
+	// Problems are error answers whose body is not the plain Problem, by
+	// status: e.g. a refused import lists its rejected rows.
+	Problems map[int]any
 }
 
 // Param describes a path or query parameter.
@@ -54,13 +62,34 @@ type Endpoint struct {
 
 // enums gives the allowed values of named string types.
 var enums = map[reflect.Type][]string{
-	reflect.TypeFor[access.Role](): {string(access.Admin), string(access.Secretariat), string(access.FocalPoint), string(access.Expert), string(access.Donor)},
-	reflect.TypeFor[state.Kind]():  {string(state.MemberState), string(state.ObserverState), string(state.NonMemberState), string(state.Organization)},
+	reflect.TypeFor[access.Role]():   {string(access.Admin), string(access.Secretariat), string(access.FocalPoint), string(access.Expert), string(access.Donor)},
+	reflect.TypeFor[state.Kind]():    {string(state.MemberState), string(state.ObserverState), string(state.NonMemberState), string(state.Organization)},
+	reflect.TypeFor[treaty.Action](): actionNames(),
+}
+
+func actionNames() []string {
+	var out []string
+	for _, a := range treaty.Actions {
+		out = append(out, string(a))
+	}
+	return out
 }
 
 // Document builds the OpenAPI 3.1 document for the endpoints.
 func Document(version string, endpoints []Endpoint) ([]byte, error) {
-	g := &gen{schemas: map[string]any{}}
+	g := &gen{schemas: map[string]any{}, seen: map[string]map[string]bool{}}
+	g.collect(reflect.TypeFor[Problem]())
+	for _, e := range endpoints {
+		vals := []any{e.Op.Body, e.Op.Response}
+		for _, v := range e.Op.Problems {
+			vals = append(vals, v)
+		}
+		for _, v := range vals {
+			if v != nil {
+				g.collect(reflect.TypeOf(v))
+			}
+		}
+	}
 	paths := map[string]map[string]any{}
 	tags := map[string]bool{}
 	for _, e := range endpoints {
@@ -89,6 +118,11 @@ func Document(version string, endpoints []Endpoint) ([]byte, error) {
 			}
 			params = append(params, map[string]any{"name": p.Name, "in": p.In, "required": p.Required || p.In == "path", "description": p.Description, "schema": s})
 		}
+		if op.ETag {
+			params = append(params, map[string]any{"name": "If-None-Match", "in": "header", "required": false,
+				"description": "The ETag of an answer the client holds; if it is still current, the answer is 304 with no body.",
+				"schema":      map[string]any{"type": "string"}})
+		}
 		if len(params) > 0 {
 			o["parameters"] = params
 		}
@@ -102,6 +136,15 @@ func Document(version string, endpoints []Endpoint) ([]byte, error) {
 			ok["content"] = map[string]any{"application/json": map[string]any{"schema": g.schema(reflect.TypeOf(op.Response))}}
 		}
 		responses[fmt.Sprint(status)] = ok
+		if op.ETag {
+			etag := map[string]any{"ETag": map[string]any{"description": "Names this answer, for If-None-Match.", "schema": map[string]any{"type": "string"}}}
+			ok["headers"] = etag
+			responses["304"] = map[string]any{"description": "Not Modified: the answer whose ETag was sent in If-None-Match is current.", "headers": etag}
+		}
+		for code, body := range op.Problems {
+			responses[fmt.Sprint(code)] = map[string]any{"description": http.StatusText(code),
+				"content": map[string]any{"application/problem+json": map[string]any{"schema": g.schema(reflect.TypeOf(body))}}}
+		}
 		responses["default"] = map[string]any{"$ref": "#/components/responses/Problem"}
 		o["responses"] = responses
 		if op.Access != "" {
@@ -166,9 +209,44 @@ func sortedKeys[V any](m map[string]V) []string {
 // gen derives JSON Schemas from Go types, by their JSON encoding.
 type gen struct {
 	schemas map[string]any
+	// seen holds, by bare name, the struct types the document uses; a name
+	// two packages share is qualified by the package in both.
+	seen map[string]map[string]bool
 }
 
-var timeType = reflect.TypeFor[time.Time]()
+// collect records the struct types reachable from t.
+func (g *gen) collect(t reflect.Type) {
+	for t.Kind() == reflect.Pointer || t.Kind() == reflect.Slice || t.Kind() == reflect.Map {
+		t = t.Elem()
+	}
+	if t.Kind() != reflect.Struct || t == timeType || t == dateType {
+		return
+	}
+	base, full := bareName(t.Name()), t.PkgPath()+"."+t.Name()
+	if i := strings.Index(t.Name(), "["); i >= 0 {
+		elem := t.Name()[i+1 : len(t.Name())-1]
+		base, full = bareName(elem), elem
+	}
+	if g.seen[base] == nil {
+		g.seen[base] = map[string]bool{}
+	}
+	if g.seen[base][full] {
+		return
+	}
+	g.seen[base][full] = true
+	for i := 0; i < t.NumField(); i++ {
+		if f := t.Field(i); f.IsExported() {
+			g.collect(f.Type)
+		}
+	}
+}
+
+func bareName(qualified string) string { return qualified[strings.LastIndex(qualified, ".")+1:] }
+
+var (
+	timeType = reflect.TypeFor[time.Time]()
+	dateType = reflect.TypeFor[civil.Date]()
+)
 
 func (g *gen) schema(t reflect.Type) map[string]any {
 	if vals, ok := enums[t]; ok {
@@ -177,6 +255,8 @@ func (g *gen) schema(t reflect.Type) map[string]any {
 	switch {
 	case t == timeType:
 		return map[string]any{"type": "string", "format": "date-time"}
+	case t == dateType:
+		return map[string]any{"type": "string", "format": "date"}
 	case t.Kind() == reflect.Pointer:
 		s := g.schema(t.Elem())
 		if ref, ok := s["$ref"]; ok {
@@ -201,7 +281,7 @@ func (g *gen) schema(t reflect.Type) map[string]any {
 	case reflect.Map:
 		return map[string]any{"type": "object", "additionalProperties": g.schema(t.Elem())}
 	case reflect.Struct:
-		name := schemaName(t)
+		name := g.schemaName(t)
 		if _, done := g.schemas[name]; !done {
 			g.schemas[name] = map[string]any{} // placeholder, for recursive types
 			props := map[string]any{}
@@ -237,20 +317,25 @@ func (g *gen) fields(t reflect.Type, props map[string]any, required *[]string) {
 			name = f.Name
 		}
 		props[name] = g.schema(f.Type)
-		if !strings.Contains(opts, "omitempty") && f.Type.Kind() != reflect.Pointer {
+		if !strings.Contains(opts, "omitempty") && !strings.Contains(opts, "omitzero") && f.Type.Kind() != reflect.Pointer {
 			*required = append(*required, name)
 		}
 	}
 }
 
 // schemaName names a component: the type's name, and for List[T] the
-// element's name followed by "List".
-func schemaName(t reflect.Type) string {
-	name := t.Name()
+// element's name followed by "List". A name that types of two packages
+// share is prefixed with the package's name (TreatyRecord, AuditRecord).
+func (g *gen) schemaName(t reflect.Type) string {
+	name, pkg, suffix := t.Name(), t.PkgPath(), ""
 	if i := strings.Index(name, "["); i >= 0 {
 		elem := name[i+1 : len(name)-1]
-		elem = elem[strings.LastIndex(elem, ".")+1:]
-		return elem + strings.ToUpper(name[:1]) + name[1:i]
+		suffix = strings.ToUpper(name[:1]) + name[1:i]
+		pkg, name = elem[:strings.LastIndex(elem, ".")], bareName(elem)
 	}
-	return name
+	if len(g.seen[name]) > 1 {
+		p := pkg[strings.LastIndex(pkg, "/")+1:]
+		name = strings.ToUpper(p[:1]) + p[1:] + name
+	}
+	return name + suffix
 }

@@ -11,6 +11,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/cpcj/cpcj/internal/access"
 	"github.com/cpcj/cpcj/internal/fail"
 	"github.com/cpcj/cpcj/internal/state"
 )
@@ -109,28 +110,22 @@ func (h *Handler) ListStates(w http.ResponseWriter, r *http.Request) {
 
 // GetState answers GET /api/v1/states/{code}.
 func (h *Handler) GetState(w http.ResponseWriter, r *http.Request) {
-	if _, err := query(r); err != nil {
-		Error(w, r, h.Log, err)
-		return
-	}
-	code := strings.ToUpper(r.PathValue("code"))
-	if !state.ValidCode(code) {
-		Error(w, r, h.Log, fail.Field("code", "%q is not an ISO 3166-1 alpha-3 code (three letters)", r.PathValue("code")))
-		return
-	}
-	p, err := h.States.Participant(r.Context(), code)
-	if err != nil {
-		Error(w, r, h.Log, err)
-		return
-	}
-	writeJSON(w, http.StatusOK, p)
+	h.serve(w, r, http.StatusOK, func(access.Actor) (any, error) {
+		if _, err := query(r); err != nil {
+			return nil, err
+		}
+		code := strings.ToUpper(r.PathValue("code"))
+		if !state.ValidCode(code) {
+			return nil, fail.Field("code", "%q is not an ISO 3166-1 alpha-3 code (three letters)", r.PathValue("code"))
+		}
+		return h.States.Participant(r.Context(), code)
+	})
 }
 
 // ListGroups answers GET /api/v1/regional-groups.
 func (h *Handler) ListGroups(w http.ResponseWriter, r *http.Request) {
-	if _, err := query(r); err != nil {
-		Error(w, r, h.Log, err)
-		return
-	}
-	writeJSON(w, http.StatusOK, List[state.Group]{Items: state.Groups, Total: len(state.Groups), Limit: len(state.Groups)})
+	h.serve(w, r, http.StatusOK, func(access.Actor) (any, error) {
+		_, err := query(r)
+		return List[state.Group]{Items: state.Groups, Total: len(state.Groups), Limit: len(state.Groups)}, err
+	})
 }

@@ -32,117 +32,98 @@ type UserPatch struct {
 // ListUsers answers GET /api/v1/users: the accounts the caller's scope
 // covers.
 func (h *Handler) ListUsers(w http.ResponseWriter, r *http.Request) {
-	by := access.FromContext(r.Context())
-	q, err := query(r, "role", "state", "q", "limit", "offset")
-	if err != nil {
-		Error(w, r, h.Log, err)
-		return
-	}
-	limit, offset, err := paging(q)
-	if err != nil {
-		Error(w, r, h.Log, err)
-		return
-	}
-	f := account.UserFilter{State: strings.ToUpper(q.Get("state")), Query: q.Get("q"), Limit: limit, Offset: offset}
-	if s := q.Get("role"); s != "" {
-		if f.Role, err = access.ParseRole(s); err != nil {
-			Error(w, r, h.Log, err)
-			return
+	h.serve(w, r, http.StatusOK, func(by access.Actor) (any, error) {
+		q, err := query(r, "role", "state", "q", "limit", "offset")
+		if err != nil {
+			return nil, err
 		}
-	}
-	if f.State != "" && !state.ValidCode(f.State) {
-		Error(w, r, h.Log, fail.Field("state", "%q is not an ISO 3166-1 alpha-3 code", f.State))
-		return
-	}
-	if err := access.Check(by, access.ReadUsers, by.State); err != nil {
-		Error(w, r, h.Log, err)
-		return
-	}
-	list, total, err := h.Accounts.Store.Users(r.Context(), by, f)
-	if err != nil {
-		Error(w, r, h.Log, err)
-		return
-	}
-	writeJSON(w, http.StatusOK, List[account.User]{Items: list, Total: total, Limit: limit, Offset: offset, Next: nextURL(r, limit, offset, total)})
+		limit, offset, err := paging(q)
+		if err != nil {
+			return nil, err
+		}
+		f := account.UserFilter{State: strings.ToUpper(q.Get("state")), Query: q.Get("q"), Limit: limit, Offset: offset}
+		if s := q.Get("role"); s != "" {
+			if f.Role, err = access.ParseRole(s); err != nil {
+				return nil, err
+			}
+		}
+		if f.State != "" && !state.ValidCode(f.State) {
+			return nil, fail.Field("state", "%q is not an ISO 3166-1 alpha-3 code", f.State)
+		}
+		if err := access.Check(by, access.ReadUsers, by.State); err != nil {
+			return nil, err
+		}
+		list, total, err := h.Accounts.Store.Users(r.Context(), by, f)
+		if err != nil {
+			return nil, err
+		}
+		return List[account.User]{Items: list, Total: total, Limit: limit, Offset: offset, Next: nextURL(r, limit, offset, total)}, nil
+	})
 }
 
 // GetUser answers GET /api/v1/users/{id}.
 func (h *Handler) GetUser(w http.ResponseWriter, r *http.Request) {
-	id, err := pathID(r, "id")
-	if err != nil {
-		Error(w, r, h.Log, err)
-		return
-	}
-	u, err := h.Accounts.Store.User(r.Context(), access.FromContext(r.Context()), id)
-	if err != nil {
-		Error(w, r, h.Log, err)
-		return
-	}
-	writeJSON(w, http.StatusOK, u)
+	h.serve(w, r, http.StatusOK, func(by access.Actor) (any, error) {
+		id, err := pathID(r, "id")
+		if err != nil {
+			return nil, err
+		}
+		return h.Accounts.Store.User(r.Context(), by, id)
+	})
 }
 
 // CreateUser answers POST /api/v1/users.
 func (h *Handler) CreateUser(w http.ResponseWriter, r *http.Request) {
-	by := access.FromContext(r.Context())
-	if err := access.Check(by, access.ManageUsers, ""); err != nil {
-		Error(w, r, h.Log, err)
-		return
-	}
-	var in NewUser
-	if err := decode(r, &in); err != nil {
-		Error(w, r, h.Log, err)
-		return
-	}
-	u, err := h.Accounts.CreateUser(r.Context(), by, account.User{Email: in.Email, Name: in.Name, Role: in.Role, State: in.State, Contributor: in.Contributor}, in.Password)
-	if err != nil {
-		Error(w, r, h.Log, err)
-		return
-	}
-	w.Header().Set("Location", Prefix+"/users/"+itoa(u.ID))
-	writeJSON(w, http.StatusCreated, u)
+	h.serve(w, r, http.StatusCreated, func(by access.Actor) (any, error) {
+		if err := access.Check(by, access.ManageUsers, ""); err != nil {
+			return nil, err
+		}
+		var in NewUser
+		if err := decode(r, &in); err != nil {
+			return nil, err
+		}
+		u, err := h.Accounts.CreateUser(r.Context(), by, account.User{Email: in.Email, Name: in.Name, Role: in.Role, State: in.State, Contributor: in.Contributor}, in.Password)
+		if err != nil {
+			return nil, err
+		}
+		w.Header().Set("Location", Prefix+"/users/"+itoa(u.ID))
+		return u, nil
+	})
 }
 
 // UpdateUser answers PATCH /api/v1/users/{id}.
 func (h *Handler) UpdateUser(w http.ResponseWriter, r *http.Request) {
-	by := access.FromContext(r.Context())
-	if err := access.Check(by, access.ManageUsers, ""); err != nil {
-		Error(w, r, h.Log, err)
-		return
-	}
-	id, err := pathID(r, "id")
-	if err != nil {
-		Error(w, r, h.Log, err)
-		return
-	}
-	var p UserPatch
-	if err := decode(r, &p); err != nil {
-		Error(w, r, h.Log, err)
-		return
-	}
-	u, err := h.Accounts.Store.User(r.Context(), by, id)
-	if err != nil {
-		Error(w, r, h.Log, err)
-		return
-	}
-	if p.Name != nil {
-		u.Name = *p.Name
-	}
-	if p.Role != nil {
-		u.Role = *p.Role
-	}
-	if p.State != nil {
-		u.State = *p.State
-	}
-	if p.Contributor != nil {
-		u.Contributor = *p.Contributor
-	}
-	if p.Disabled != nil {
-		u.Disabled = *p.Disabled
-	}
-	u, err = h.Accounts.UpdateUser(r.Context(), by, u)
-	if err != nil {
-		Error(w, r, h.Log, err)
-		return
-	}
-	writeJSON(w, http.StatusOK, u)
+	h.serve(w, r, http.StatusOK, func(by access.Actor) (any, error) {
+		if err := access.Check(by, access.ManageUsers, ""); err != nil {
+			return nil, err
+		}
+		id, err := pathID(r, "id")
+		if err != nil {
+			return nil, err
+		}
+		var p UserPatch
+		if err := decode(r, &p); err != nil {
+			return nil, err
+		}
+		u, err := h.Accounts.Store.User(r.Context(), by, id)
+		if err != nil {
+			return nil, err
+		}
+		if p.Name != nil {
+			u.Name = *p.Name
+		}
+		if p.Role != nil {
+			u.Role = *p.Role
+		}
+		if p.State != nil {
+			u.State = *p.State
+		}
+		if p.Contributor != nil {
+			u.Contributor = *p.Contributor
+		}
+		if p.Disabled != nil {
+			u.Disabled = *p.Disabled
+		}
+		return h.Accounts.UpdateUser(r.Context(), by, u)
+	})
 }

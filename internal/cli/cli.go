@@ -43,7 +43,7 @@ func commands() []command {
 	return []command{
 		{"serve", "[flags]", "run the web server (UI, API, background jobs)", serve},
 		{"migrate", "[--database URL]", "bring the database schema up to date and load reference data", migrate},
-		{"user", "add|list|password ...", "manage accounts (e.g. create the first administrator)", user},
+		{"user", "add|list|password|token", "manage accounts (e.g. create the first administrator)", user},
 		{"audit", "verify", "check that the audit trail has not been altered", auditCmd},
 		{"backup", "FILE", "write a consistent copy of the SQLite database to FILE", backup},
 		{"restore", "FILE", "replace the SQLite database with the backup in FILE (servers stopped)", restore},

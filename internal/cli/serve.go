@@ -65,7 +65,7 @@ func serve(ctx context.Context, env Env, args []string) error {
 		}
 		notes.Sender, notes.Mail = smtp, true
 		runner.Every(notify.DeliverJob, deliverEvery, notes.Deliver)
-		runner.Handle(notify.DeliverJob+".now", notes.Deliver)
+		runner.Handle(notify.DeliverNowJob, notes.Deliver)
 	}
 	runner.Every("session.cleanup", cleanupEvery, func(ctx context.Context, _ job.Job) error {
 		now := time.Now()

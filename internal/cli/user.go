@@ -16,7 +16,7 @@ import (
 
 func user(ctx context.Context, env Env, args []string) error {
 	if len(args) == 0 {
-		return usageErr("use: cpcj user add|list|password [flags]")
+		return usageErr("use: cpcj user add|list|password|token [flags]")
 	}
 	switch args[0] {
 	case "add":
@@ -25,8 +25,10 @@ func user(ctx context.Context, env Env, args []string) error {
 		return userList(ctx, env, args[1:])
 	case "password":
 		return userPassword(ctx, env, args[1:])
+	case "token":
+		return userToken(ctx, env, args[1:])
 	}
-	return usageErr("unknown user command %q: use add, list or password", args[0])
+	return usageErr("unknown user command %q: use add, list, password or token", args[0])
 }
 
 // accountsFor opens the database and an account service for a command.
@@ -188,5 +190,41 @@ func userPassword(ctx context.Context, env Env, args []string) error {
 	if !pwStdin {
 		fmt.Fprintf(env.Stdout, "password: %s\n", pw)
 	}
+	return nil
+}
+
+func userToken(ctx context.Context, env Env, args []string) error {
+	fs, s := flags(env, "user token", "--email E --name N [--days D]",
+		"Makes an API token for an account, for a machine client that acts as that user, and prints it once.")
+	var dbURL, email, name string
+	var days int
+	config.BindDatabase(s, &dbURL)
+	fs.StringVar(&email, "email", "", "the account's e-mail address")
+	fs.StringVar(&name, "name", "", "what the token is for, e.g. \"nightly statistics upload\"")
+	fs.IntVar(&days, "days", 90, "days until the token expires; 0 for never")
+	if err := parse(env, s, args); err != nil {
+		return err
+	}
+	if email == "" || name == "" {
+		return usageErr("--email and --name are required")
+	}
+	acc, closeDB, err := accountsFor(ctx, env, dbURL)
+	if err != nil {
+		return err
+	}
+	defer closeDB()
+	u, _, err := acc.Store.Credentials(ctx, strings.ToLower(strings.TrimSpace(email)))
+	if err != nil {
+		return err
+	}
+	if u.Disabled {
+		return fmt.Errorf("the account %s is disabled", u.Email)
+	}
+	t, secret, err := acc.CreateToken(ctx, u.Actor(), name, time.Duration(days)*24*time.Hour)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(env.Stdout, "%s\n", secret)
+	fmt.Fprintf(env.Stderr, "token %d %q for %s (%s); shown once, keep it secret\n", t.ID, t.Name, u.Email, describeRole(u))
 	return nil
 }

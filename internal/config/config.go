@@ -9,6 +9,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"math"
 	"net"
 	"net/mail"
 	"net/url"
@@ -290,7 +291,8 @@ func ParseBytes(s string) (int64, error) {
 		}
 	}
 	n, err := strconv.ParseInt(s, 10, 64)
-	if err != nil || n < 0 {
+	// A size too large to count in bytes would wrap around to any value.
+	if err != nil || n < 0 || n > math.MaxInt64/mult {
 		return 0, fmt.Errorf("want a size such as 1MiB or 65536, got %q", s)
 	}
 	return n * mult, nil

@@ -34,6 +34,11 @@ type Error struct {
 	Message string // safe for users: never contains secrets or internals
 	// RetryAfter is the number of seconds after which a TooMany request may be retried.
 	RetryAfter int
+	// Key names the message in the catalogues, for pages that show it in
+	// the reader's language; Args fill its placeholders, as name-value
+	// pairs. Message is the English text, which the API sends.
+	Key  string
+	Args []any
 }
 
 func (e *Error) Error() string {

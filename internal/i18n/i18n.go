@@ -38,6 +38,10 @@ type Meta struct {
 	Dir        string   `json:"dir"`         // ltr or rtl
 	Months     []string `json:"months"`      // twelve month names, as used in dates
 	DateFormat string   `json:"date_format"` // with {d}, {month}, {yyyy}, {mm}
+	// Digits names the numbering system of numbers, e.g. "latn" for the
+	// Western digits that UN documents in Arabic use; empty for the
+	// language's default.
+	Digits string `json:"digits,omitempty"`
 }
 
 // Locale is one language's catalogue.
@@ -125,7 +129,13 @@ func LoadFS(fsys fs.FS, dir string) (*Bundle, error) {
 		if len(file.Meta.Months) != 12 || file.Meta.DateFormat == "" || file.Meta.Name == "" {
 			return nil, fmt.Errorf("catalogue %s: _meta needs name, twelve months and date_format", f)
 		}
-		b.locales[name] = &Locale{Tag: tag, Meta: file.Meta, msgs: file.Messages, printer: message.NewPrinter(tag)}
+		ptag := tag
+		if file.Meta.Digits != "" {
+			if ptag, err = language.Parse(name + "-u-nu-" + file.Meta.Digits); err != nil {
+				return nil, fmt.Errorf("catalogue %s: _meta.digits: %w", f, err)
+			}
+		}
+		b.locales[name] = &Locale{Tag: tag, Meta: file.Meta, msgs: file.Messages, printer: message.NewPrinter(ptag)}
 	}
 	fb, ok := b.locales[Fallback]
 	if !ok {
@@ -309,7 +319,7 @@ func (l *Locale) format(v any) string {
 }
 
 // Number formats an integer with the language's digit grouping.
-func (l *Locale) Number(n int64) string { return l.printer.Sprintf("%d", n) }
+func (l *Locale) Number(n int) string { return l.printer.Sprintf("%d", n) }
 
 // Date formats a date as the language writes it, e.g. "29 November 2026".
 func (l *Locale) Date(t time.Time) string {

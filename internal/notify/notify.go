@@ -54,8 +54,12 @@ type Sender interface {
 	Send(ctx context.Context, m Mail) error
 }
 
-// DeliverJob is the kind of the job that sends due e-mail.
-const DeliverJob = "mail.deliver"
+// The jobs that send due e-mail: the periodic one, which retries what
+// failed, and the one a new notification starts at once.
+const (
+	DeliverJob    = "mail.deliver"
+	DeliverNowJob = "mail.deliver.now"
+)
 
 // Service writes notifications and delivers the outbox.
 type Service struct {
@@ -83,7 +87,7 @@ func (s *Service) Notify(ctx context.Context, userID int64, subject, body, link 
 		return fmt.Errorf("add notification: %w", err)
 	}
 	if s.Mail && s.Jobs != nil {
-		return s.Jobs.Enqueue(ctx, job.Job{Kind: DeliverJob, Dedupe: DeliverJob + ".now", MaxAttempts: 1})
+		return s.Jobs.Enqueue(ctx, job.Job{Kind: DeliverNowJob, Dedupe: DeliverNowJob, MaxAttempts: 1})
 	}
 	return nil
 }

@@ -2,6 +2,7 @@ package server
 
 import (
 	"net/http"
+	"strings"
 
 	"github.com/cpcj/cpcj/internal/access"
 	"github.com/cpcj/cpcj/internal/account"
@@ -9,6 +10,7 @@ import (
 	"github.com/cpcj/cpcj/internal/audit"
 	"github.com/cpcj/cpcj/internal/notify"
 	"github.com/cpcj/cpcj/internal/state"
+	"github.com/cpcj/cpcj/internal/treaty"
 )
 
 // Kind says which conventions a route follows: errors as HTML pages or as
@@ -34,9 +36,11 @@ type Route struct {
 func (s *Server) Routes() []Route { return s.routes }
 
 var (
-	codeParam = api.Param{Name: "code", In: "path", Type: "string", Pattern: "^[A-Za-z]{3}$", Description: "ISO 3166-1 alpha-3 code; EUU for the European Union."}
-	idParam   = api.Param{Name: "id", In: "path", Type: "integer", Description: "The record's id."}
-	roleEnum  = []string{string(access.Admin), string(access.Secretariat), string(access.FocalPoint), string(access.Expert), string(access.Donor)}
+	codeParam       = api.Param{Name: "code", In: "path", Type: "string", Pattern: "^[A-Za-z]{3}$", Description: "ISO 3166-1 alpha-3 code; EUU for the European Union."}
+	idParam         = api.Param{Name: "id", In: "path", Type: "integer", Description: "The record's id."}
+	dateParam       = api.Param{Name: "date", In: "query", Type: "string", Pattern: `^\d{4}-\d{2}-\d{2}$`, Description: "The date, YYYY-MM-DD (default today)."}
+	instrumentParam = api.Param{Name: "id", In: "path", Type: "string", Description: "The UN Treaty Collection (MTDSG) number, e.g. XVIII-12, or the alias, e.g. UNTOC."}
+	roleEnum        = []string{string(access.Admin), string(access.Secretariat), string(access.FocalPoint), string(access.Expert), string(access.Donor)}
 )
 
 // routeTable is every route of cpcj, in one place. Modules add theirs here.
@@ -53,7 +57,16 @@ func (s *Server) routeTable() []Route {
 		page("GET /{$}", w.Home),
 		page("GET /states", w.States),
 		page("GET /states/{code}", w.State),
-		page("GET /treaties", w.Module),
+		page("GET /treaties", w.Treaties),
+		page("GET /treaties/{id}", w.Instrument),
+		page("GET /treaties/annex", w.Annex),
+		page("GET /treaties/import", w.ImportForm),
+		page("POST /treaties/import", w.Import),
+		page("GET /treaties/records/new", w.NewRecord),
+		page("POST /treaties/records", w.CreateRecord),
+		page("GET /treaties/records/{id}", w.EditRecord),
+		page("POST /treaties/records/{id}", w.UpdateRecord),
+		page("POST /treaties/records/{id}/retract", w.RetractRecord),
 		page("GET /statistics", w.Module),
 		page("GET /reviews", w.Module),
 		page("GET /assistance", w.Module),
@@ -103,11 +116,51 @@ func apiRoutes(a *api.Handler) []Route {
 				{Name: "q", In: "query", Type: "string", Description: "Part of the name or code, in any case."},
 				api.LimitParam, api.OffsetParam,
 			},
-			Response: api.List[state.Participant]{}}),
+			Response: api.List[state.Participant]{}, ETag: true}),
 		rest("GET /api/v1/states/{code}", a.GetState, api.Op{ID: "getState", Tag: "states",
 			Summary: "One participant", Params: []api.Param{codeParam}, Response: state.Participant{}}),
 		rest("GET /api/v1/regional-groups", a.ListGroups, api.Op{ID: "listRegionalGroups", Tag: "states",
 			Summary: "The five UN regional groups", Response: api.List[state.Group]{}}),
+
+		rest("GET /api/v1/states/{code}/treaties", a.StateTreaties, api.Op{ID: "getStateTreaties", Tag: "treaties",
+			Summary:     "A participant's standing in every instrument with records, on a date",
+			Description: "For each instrument: the dates of signature and of the deposit that made the participant a party, and when the instrument entered into force for it (where the rule is recorded).",
+			Params:      []api.Param{codeParam, dateParam}, Response: api.List[treaty.ProfileRow]{}}),
+
+		rest("GET /api/v1/instruments", a.ListInstruments, api.Op{ID: "listInstruments", Tag: "treaties",
+			Summary:  "The conventions and protocols of the programme",
+			Response: api.List[treaty.Instrument]{}}),
+		rest("GET /api/v1/instruments/{id}", a.GetInstrument, api.Op{ID: "getInstrument", Tag: "treaties",
+			Summary: "One instrument", Params: []api.Param{instrumentParam}, Response: treaty.Instrument{}}),
+		rest("GET /api/v1/instruments/{id}/status", a.InstrumentStatus, api.Op{ID: "getInstrumentStatus", Tag: "treaties",
+			Summary: "Where an instrument stands on a date: parties, States parties, signatories and the lists",
+			Description: "A participant is a party from the deposit of its instrument of ratification, acceptance, approval, accession, succession or formal confirmation until a withdrawal takes effect. " +
+				"`parties` counts every party; `states_parties` only States (not the European Union). Instruments whose depositary is not the Secretary-General have no records in cpcj: they answer 404, never zero.",
+			Params: []api.Param{instrumentParam, dateParam}, Response: treaty.Report{}}),
+
+		rest("GET /api/v1/participation", a.ListRecords, api.Op{ID: "listParticipation", Tag: "treaties",
+			Summary:     "The participation records, as JSON or as CSV",
+			Description: "With `format=csv`, the CSV form that `POST /participation/import` reads: columns " + strings.Join(treaty.CSVHeader, ", ") + ".",
+			Params: []api.Param{
+				{Name: "instrument", In: "query", Type: "string", Description: "MTDSG number or alias."},
+				{Name: "participant", In: "query", Type: "string", Description: "Participant code (ISO alpha-3, EUU)."},
+				{Name: "format", In: "query", Type: "string", Enum: []string{"json", "csv"}, Description: "json (default) or csv."},
+			},
+			Response: api.List[treaty.Record]{}}),
+		rest("POST /api/v1/participation", a.CreateRecord, api.Op{ID: "createParticipation", Tag: "treaties",
+			Summary: "Enter a participation record", Access: "admins and the secretariat", Body: api.RecordInput{}, Response: treaty.Record{}, Status: http.StatusCreated,
+			Description: "The rules are applied: a known participant and instrument, a date neither before adoption nor in the future, no duplicate, and for UNTOC's Protocols party to the Convention first (art. 37(2)). " +
+				"A record the rules refuse is stored only with an `exception`: the secretariat's note that the depositary accepted it."}),
+		rest("PATCH /api/v1/participation/{id}", a.UpdateRecord, api.Op{ID: "updateParticipation", Tag: "treaties",
+			Summary: "Correct a participation record", Access: "admins and the secretariat", Params: []api.Param{idParam}, Body: api.RecordInput{}, Response: treaty.Record{}}),
+		rest("POST /api/v1/participation/{id}/retract", a.RetractRecord, api.Op{ID: "retractParticipation", Tag: "treaties",
+			Summary: "Withdraw a record entered in error", Access: "admins and the secretariat", Params: []api.Param{idParam}, Body: api.Retraction{}, Status: http.StatusNoContent}),
+		rest("POST /api/v1/participation/import", a.ImportRecords, api.Op{ID: "importParticipation", Tag: "treaties",
+			Summary:     "Import participation records from CSV, all or nothing",
+			Access:      "admins and the secretariat",
+			Description: "The body is the CSV form (`text/csv`). The file replaces every record of the instruments it names. A file with any bad row stores nothing and answers 422 with every rejected row and its reason. With `dry_run=true` the file is checked and nothing is stored.",
+			Params:      []api.Param{{Name: "dry_run", In: "query", Type: "boolean", Description: "Check only."}},
+			Response:    treaty.ImportResult{}, Problems: map[int]any{http.StatusUnprocessableEntity: api.ImportProblem{}}}),
 
 		rest("GET /api/v1/users", a.ListUsers, api.Op{ID: "listUsers", Tag: "accounts",
 			Summary: "List accounts", Access: "admins and the secretariat (all accounts); focal points (the accounts of their State)",

@@ -22,6 +22,7 @@ import (
 	"github.com/cpcj/cpcj/internal/i18n"
 	"github.com/cpcj/cpcj/internal/resolution"
 	"github.com/cpcj/cpcj/internal/store"
+	"github.com/cpcj/cpcj/internal/treaty"
 	"github.com/cpcj/cpcj/internal/web"
 )
 
@@ -62,12 +63,13 @@ func New(d Deps) (*Server, error) {
 		return nil, err
 	}
 	s := &Server{cfg: d.Config, db: d.DB, accounts: d.Accounts, bundle: bundle, log: d.Log, metrics: d.Metrics, version: d.Version}
-	s.api = api.New(d.DB, d.Accounts, d.DB, d.DB, d.Log)
+	treaties := treaty.NewService(d.DB, d.DB)
+	s.api = api.New(api.Deps{States: d.DB, Accounts: d.Accounts, Notes: d.DB, Audit: d.DB, Treaties: treaties, TreatyStore: d.DB, Log: d.Log})
 	s.openapi, err = api.Document(d.Version, endpoints(apiRoutes(s.api)))
 	if err != nil {
 		return nil, fmt.Errorf("openapi document: %w", err)
 	}
-	s.web, err = web.New(d.DB, d.Accounts, bundle, res, d.Log, web.Options{
+	s.web, err = web.New(web.Deps{Store: d.DB, Accounts: d.Accounts, Treaties: treaties, Bundle: bundle, Resolution: res, Log: d.Log}, web.Options{
 		Secure: d.Config.Secure(), Version: d.Version, BaseURL: d.Config.BaseURL, OpenAPI: s.openapi})
 	if err != nil {
 		return nil, fmt.Errorf("web UI: %w", err)

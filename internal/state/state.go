@@ -157,8 +157,7 @@ func ReadCSV(r io.Reader) ([]Participant, error) {
 // SortByName sorts participants by name as an English reader expects
 // ("Côte d'Ivoire" before "Croatia"), then by code.
 func SortByName(ps []Participant) {
-	// A Collator is not safe for concurrent use, so each call makes its own.
-	collator := collate.New(language.English, collate.Loose)
+	collator := Collator()
 	slices.SortStableFunc(ps, func(a, b Participant) int {
 		if c := collator.CompareString(a.Name, b.Name); c != 0 {
 			return c
@@ -166,3 +165,7 @@ func SortByName(ps []Participant) {
 		return strings.Compare(a.Code, b.Code)
 	})
 }
+
+// Collator returns a collator for English names. A Collator is not safe for
+// concurrent use, so each sort makes its own.
+func Collator() *collate.Collator { return collate.New(language.English, collate.Loose) }

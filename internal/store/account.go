@@ -315,6 +315,13 @@ func (db *DB) CreateToken(ctx context.Context, by access.Actor, tk account.Token
 		return tk, err
 	}
 	tk.UserID = by.UserID
+	// The caller's clock may carry nanoseconds and a zone; the token
+	// returned and digested must equal the one read back.
+	tk.CreatedAt = tk.CreatedAt.UTC().Truncate(time.Microsecond)
+	if tk.ExpiresAt != nil {
+		exp := tk.ExpiresAt.UTC().Truncate(time.Microsecond)
+		tk.ExpiresAt = &exp
+	}
 	err := db.inTx(ctx, func(t *tx) error {
 		err := t.queryRow(ctx, `INSERT INTO api_token (account_id, name, hash, prefix, created_at, expires_at)
 			VALUES (?, ?, ?, ?, ?, ?) RETURNING id`, tk.UserID, tk.Name, hash, tk.Prefix, tk.CreatedAt, tk.ExpiresAt).Scan(&tk.ID)

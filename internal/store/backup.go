@@ -99,7 +99,13 @@ func Restore(ctx context.Context, src, target string) (kept string, err error) {
 		return "", err
 	}
 	if _, err := os.Stat(target); err == nil {
-		kept = fmt.Sprintf("%s.before-restore-%s", target, time.Now().UTC().Format("20060102T150405Z"))
+		stamp := time.Now().UTC().Format("20060102T150405Z")
+		kept = fmt.Sprintf("%s.before-restore-%s", target, stamp)
+		// A second restore within the same second must not overwrite the
+		// database the first one kept.
+		for i := 2; exists(kept); i++ {
+			kept = fmt.Sprintf("%s.before-restore-%s-%d", target, stamp, i)
+		}
 		// The checkpoint folds the WAL into the file, so the kept copy is whole.
 		if q, err := sql.Open("sqlite", "file:"+target+"?_pragma=busy_timeout(5000)"); err == nil {
 			q.ExecContext(ctx, "PRAGMA wal_checkpoint(TRUNCATE)")
@@ -110,13 +116,23 @@ func Restore(ctx context.Context, src, target string) (kept string, err error) {
 			return "", err
 		}
 	}
+	// A write-ahead log the checkpoint could not fold in (a server still
+	// running) goes with the kept copy rather than being lost.
 	for _, suffix := range []string{"-wal", "-shm"} {
+		if kept != "" && exists(target+suffix) {
+			os.Rename(target+suffix, kept+suffix)
+		}
 		os.Remove(target + suffix)
 	}
 	if err := os.Rename(tmp, target); err != nil {
 		return kept, err
 	}
 	return kept, nil
+}
+
+func exists(path string) bool {
+	_, err := os.Lstat(path)
+	return err == nil
 }
 
 func copyFile(src, dst string) error {

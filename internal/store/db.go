@@ -42,7 +42,9 @@ type DB struct {
 	read   *sql.DB
 	write  *sql.DB
 	path   string // SQLite file, for backups
-	now    func() time.Time
+	// now reads the clock to the microsecond, as both engines store
+	// times: a record returned or digested must equal the one read back.
+	now func() time.Time
 }
 
 // EngineOf tells which engine a database URL names: postgres:// or
@@ -64,7 +66,7 @@ func Open(ctx context.Context, dbURL string, opt Options) (*DB, error) {
 	if opt.MaxOpenConns <= 0 {
 		opt.MaxOpenConns = 16
 	}
-	db := &DB{engine: EngineOf(dbURL), now: func() time.Time { return time.Now().UTC() }}
+	db := &DB{engine: EngineOf(dbURL), now: func() time.Time { return time.Now().UTC().Truncate(time.Microsecond) }}
 	var err error
 	switch db.engine {
 	case Postgres:
@@ -136,7 +138,9 @@ func (db *DB) Stats() (read, write sql.DBStats) {
 }
 
 // SetClock replaces the clock, for tests.
-func (db *DB) SetClock(now func() time.Time) { db.now = func() time.Time { return now().UTC() } }
+func (db *DB) SetClock(now func() time.Time) {
+	db.now = func() time.Time { return now().UTC().Truncate(time.Microsecond) }
+}
 
 // Now returns the store's clock reading.
 func (db *DB) Now() time.Time { return db.now() }

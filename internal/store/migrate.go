@@ -45,6 +45,7 @@ func migrations() ([]migration, error) {
 	}
 	ms = append(ms,
 		migration{version: 2, name: "load_participants", load: loadParticipants},
+		migration{version: 4, name: "load_treaties", load: loadTreaties},
 	)
 	sort.Slice(ms, func(i, j int) bool { return ms[i].version < ms[j].version })
 	for i := range ms {
@@ -69,17 +70,23 @@ func (db *DB) Migrate(ctx context.Context) ([]string, error) {
 	if err != nil {
 		return nil, err
 	}
-	if _, err := db.write.ExecContext(ctx, db.ddl(createMigrationTable)); err != nil {
+	// CREATE TABLE IF NOT EXISTS is not safe against a concurrent twin on
+	// PostgreSQL, so the table is made under the lock too.
+	err = db.inTx(ctx, func(t *tx) error {
+		if err := db.migrationLock(ctx, t); err != nil {
+			return err
+		}
+		_, err := t.exec(ctx, db.ddl(createMigrationTable))
+		return err
+	})
+	if err != nil {
 		return nil, fmt.Errorf("create schema_migration: %w", err)
 	}
 	var applied []string
 	for _, m := range ms {
 		err := db.inTx(ctx, func(t *tx) error {
-			if db.engine == Postgres {
-				// Any constant will do, as long as it is cpcj's alone.
-				if _, err := t.exec(ctx, "SELECT pg_advisory_xact_lock(7270193)"); err != nil {
-					return err
-				}
+			if err := db.migrationLock(ctx, t); err != nil {
+				return err
 			}
 			var n int
 			if err := t.queryRow(ctx, "SELECT COUNT(*) FROM schema_migration WHERE version = ?", m.version).Scan(&n); err != nil {
@@ -109,6 +116,18 @@ func (db *DB) Migrate(ctx context.Context) ([]string, error) {
 		}
 	}
 	return applied, nil
+}
+
+// migrationLock lets one server at a time migrate a PostgreSQL database,
+// until the transaction ends; SQLite's single writer needs nothing.
+func (db *DB) migrationLock(ctx context.Context, t *tx) error {
+	if db.engine != Postgres {
+		return nil
+	}
+	// The first key is cpcj's own; the second is the schema's, so that
+	// databases in different schemas of one server migrate side by side.
+	_, err := t.exec(ctx, "SELECT pg_advisory_xact_lock(7270193, hashtext(current_schema()))")
+	return err
 }
 
 // SchemaVersion returns the database's schema version and the version this

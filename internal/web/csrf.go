@@ -5,6 +5,7 @@ import (
 	"errors"
 	"net/http"
 	"net/url"
+	"strings"
 
 	"github.com/cpcj/cpcj/internal/access"
 	"github.com/cpcj/cpcj/internal/account"
@@ -64,7 +65,14 @@ func (h *Handler) CSRF(next http.Handler) http.Handler {
 		} else if c, err := r.Cookie(h.csrfCookie()); err == nil {
 			want = c.Value
 		}
-		if err := r.ParseForm(); err != nil {
+		var err error
+		if strings.HasPrefix(r.Header.Get("Content-Type"), "multipart/form-data") {
+			// Files beyond this stay on disk until the handler reads them.
+			err = r.ParseMultipartForm(8 << 20)
+		} else {
+			err = r.ParseForm()
+		}
+		if err != nil {
 			h.Error(w, r, formError(err))
 			return
 		}

@@ -9,8 +9,10 @@ import (
 	"github.com/cpcj/cpcj/internal/account"
 	"github.com/cpcj/cpcj/internal/api"
 	"github.com/cpcj/cpcj/internal/audit"
+	"github.com/cpcj/cpcj/internal/civil"
 	"github.com/cpcj/cpcj/internal/fail"
 	"github.com/cpcj/cpcj/internal/state"
+	"github.com/cpcj/cpcj/internal/treaty"
 )
 
 // Module is one of cpcj's capabilities, as the navigation and home page
@@ -24,7 +26,7 @@ type Module struct {
 // Modules are the capabilities of cpcj, in the order of the design.
 var Modules = []Module{
 	{Slug: "states", Paragraphs: []int{3, 4}, Ready: true},
-	{Slug: "treaties", Paragraphs: []int{3, 4, 50}},
+	{Slug: "treaties", Paragraphs: []int{3, 4, 50}, Ready: true},
 	{Slug: "statistics", Paragraphs: []int{16, 25, 26}},
 	{Slug: "reviews", Paragraphs: []int{5, 37, 38, 40}},
 	{Slug: "assistance", Paragraphs: []int{7, 9, 12, 13, 17, 23, 31, 36, 41, 42, 44}},
@@ -133,6 +135,10 @@ type statePage struct {
 	P         state.Participant
 	Users     []account.User
 	ShowUsers bool
+	Treaties  []treaty.ProfileRow
+	Date      civil.Date
+	AsOf      civil.Date
+	DateErr   string
 }
 
 // State shows one participant and, to those whose scope covers it, its
@@ -149,6 +155,16 @@ func (h *Handler) State(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	d := statePage{P: p}
+	d.Date, d.DateErr = datePicked(r)
+	if d.Treaties, err = h.treaties.Profile(r.Context(), code, d.Date); err != nil {
+		h.Error(w, r, err)
+		return
+	}
+	for _, row := range d.Treaties {
+		if row.Instrument.RecordsAsOf.After(d.AsOf) {
+			d.AsOf = row.Instrument.RecordsAsOf
+		}
+	}
 	a := access.FromContext(r.Context())
 	if access.Allowed(a, access.ReadUsers, code) {
 		d.ShowUsers = true

@@ -2,6 +2,7 @@ package web
 
 import (
 	"encoding/json"
+	"html/template"
 	"net/http"
 	"sort"
 	"strings"
@@ -9,7 +10,7 @@ import (
 
 // Reference is the API reference page's reading of the OpenAPI document.
 type Reference struct {
-	Description string
+	Description template.HTML
 	Groups      []refGroup
 	Schemas     []refSchema
 }
@@ -20,15 +21,17 @@ type refGroup struct {
 }
 
 type refOp struct {
-	Method, Path, ID, Summary, Description string
-	Params                                 []refParam
-	Body, Response                         string
-	Status                                 string
+	Method, Path, ID, Summary string
+	Description               template.HTML
+	Params                    []refParam
+	Body, Response            string
+	Status                    string
 }
 
 type refParam struct {
-	Name, In, Type, Description string
-	Required                    bool
+	Name, In, Type string
+	Description    template.HTML
+	Required       bool
 }
 
 type refSchema struct {
@@ -92,19 +95,20 @@ func NewReference(doc []byte) (*Reference, error) {
 	if err := json.Unmarshal(doc, &d); err != nil {
 		return nil, err
 	}
-	ref := &Reference{Description: d.Info.Description}
+	ref := &Reference{Description: codeSpans(d.Info.Description)}
 	groups := map[string]*refGroup{}
 	for path, methods := range d.Paths {
 		for method, op := range methods {
-			o := refOp{Method: strings.ToUpper(method), Path: path, ID: op.OperationID, Summary: op.Summary, Description: op.Description}
+			o := refOp{Method: strings.ToUpper(method), Path: path, ID: op.OperationID, Summary: op.Summary, Description: codeSpans(op.Description)}
 			for _, p := range op.Parameters {
-				o.Params = append(o.Params, refParam{Name: p.Name, In: p.In, Type: typeName(p.Schema), Description: p.Description, Required: p.Required})
+				o.Params = append(o.Params, refParam{Name: p.Name, In: p.In, Type: typeName(p.Schema), Description: codeSpans(p.Description), Required: p.Required})
 			}
 			if c, ok := op.RequestBody.Content["application/json"]; ok {
 				o.Body = typeName(c.Schema)
 			}
 			for status, resp := range op.Responses {
-				if status == "default" {
+				// The success status; 304 and the problems are not it.
+				if !strings.HasPrefix(status, "2") {
 					continue
 				}
 				o.Status = status
@@ -188,6 +192,25 @@ func typeName(s oaSchema) string {
 		t += " (" + s.Format + ")"
 	}
 	return t
+}
+
+// codeSpans escapes OpenAPI description text and sets its `code` spans,
+// the only Markdown the document uses.
+func codeSpans(s string) template.HTML {
+	parts := strings.Split(s, "`")
+	var b strings.Builder
+	for i, p := range parts {
+		esc := template.HTMLEscapeString(p)
+		if i%2 == 1 && i < len(parts)-1 {
+			b.WriteString("<code>" + esc + "</code>")
+			continue
+		}
+		if i%2 == 1 {
+			b.WriteString("`") // an unpaired backtick stays as written
+		}
+		b.WriteString(esc)
+	}
+	return template.HTML(b.String())
 }
 
 // APIReference shows the API reference, read from the OpenAPI document.

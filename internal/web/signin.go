@@ -39,8 +39,8 @@ func (h *Handler) SignIn(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 		msg := h.Locale(r).T("signin.failed")
-		if e := fail.As(err); e != nil && e.Kind == fail.TooMany {
-			msg = e.Message
+		if fail.Is(err, fail.TooMany) {
+			msg = h.message(r, err)
 		}
 		h.render(w, r, status, "signin", "signin", signinForm{Email: email, Next: next, Error: msg})
 		return

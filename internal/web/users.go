@@ -136,7 +136,8 @@ func (h *Handler) UpdateUser(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	u := userFromForm(r)
-	u.ID, u.Email = id, current.Email
+	// The form has no language; the account keeps the one its owner chose.
+	u.ID, u.Email, u.Locale = id, current.Email, current.Locale
 	if _, err := h.accounts.UpdateUser(r.Context(), a, u); err != nil {
 		h.formFailed(w, r, err, u, true)
 		return

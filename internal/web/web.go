@@ -17,16 +17,20 @@ import (
 	"net/http"
 	"path"
 	"strings"
+	"sync"
 	"time"
 
+	"github.com/cpcj/cpcj/data"
 	"github.com/cpcj/cpcj/internal/access"
 	"github.com/cpcj/cpcj/internal/account"
 	"github.com/cpcj/cpcj/internal/audit"
+	"github.com/cpcj/cpcj/internal/chart"
 	"github.com/cpcj/cpcj/internal/fail"
 	"github.com/cpcj/cpcj/internal/i18n"
 	"github.com/cpcj/cpcj/internal/notify"
 	"github.com/cpcj/cpcj/internal/resolution"
 	"github.com/cpcj/cpcj/internal/state"
+	"github.com/cpcj/cpcj/internal/treaty"
 )
 
 //go:embed templates/*.html
@@ -39,6 +43,7 @@ var staticFS embed.FS
 type Store interface {
 	state.Store
 	notify.Store
+	treaty.Store
 	AuditRecords(ctx context.Context, by access.Actor, f audit.Filter) ([]audit.Record, error)
 	VerifyAudit(ctx context.Context) (int64, *audit.Problem, error)
 	SetLocale(ctx context.Context, by access.Actor, locale string) error
@@ -48,6 +53,8 @@ type Store interface {
 type Handler struct {
 	store      Store
 	accounts   *account.Service
+	treaties   *treaty.Service
+	world      func() (*chart.World, error) // the world map, loaded on first use
 	bundle     *i18n.Bundle
 	resolution *resolution.Text
 	log        *slog.Logger
@@ -73,10 +80,21 @@ type asset struct {
 	contentType string
 }
 
+// Deps are the services the pages are made from.
+type Deps struct {
+	Store      Store
+	Accounts   *account.Service
+	Treaties   *treaty.Service
+	Bundle     *i18n.Bundle
+	Resolution *resolution.Text
+	Log        *slog.Logger
+}
+
 // New parses the templates and hashes the static files.
-func New(st Store, acc *account.Service, bundle *i18n.Bundle, res *resolution.Text, log *slog.Logger, opt Options) (*Handler, error) {
-	h := &Handler{store: st, accounts: acc, bundle: bundle, resolution: res, log: log, secure: opt.Secure, version: opt.Version, baseURL: opt.BaseURL,
-		static: map[string]asset{}, hashed: map[string]string{}}
+func New(d Deps, opt Options) (*Handler, error) {
+	h := &Handler{store: d.Store, accounts: d.Accounts, treaties: d.Treaties, bundle: d.Bundle, resolution: d.Resolution, log: d.Log,
+		secure: opt.Secure, version: opt.Version, baseURL: opt.BaseURL, static: map[string]asset{}, hashed: map[string]string{},
+		world: sync.OnceValues(func() (*chart.World, error) { return chart.LoadWorld(data.FS, "maps/countries-50m.json") })}
 	if err := h.loadStatic(); err != nil {
 		return nil, err
 	}
@@ -142,6 +160,8 @@ func (h *Handler) funcs() template.FuncMap {
 		"iso":       func(t time.Time) string { return t.UTC().Format(time.RFC3339) },
 		"isoDate":   func(t time.Time) string { return t.UTC().Format(time.DateOnly) },
 		"str":       func(v any) string { return fmt.Sprint(v) },
+		"now":       time.Now,
+		"join":      strings.Join,
 	}
 }
 
@@ -278,11 +298,8 @@ type ErrorInfo struct {
 func (h *Handler) Error(w http.ResponseWriter, r *http.Request, err error) {
 	status := fail.Status(err)
 	info := ErrorInfo{Status: status, Next: r.URL.RequestURI()}
-	if e := fail.As(err); e != nil && status < 500 {
-		info.Message = e.Message
-		if e.Field != "" {
-			info.Message = e.Field + ": " + e.Message
-		}
+	if status < 500 {
+		info.Message = h.message(r, err)
 	}
 	if status >= 500 {
 		h.log.ErrorContext(r.Context(), "request failed", "err", err, "path", r.URL.Path)
@@ -293,6 +310,28 @@ func (h *Handler) Error(w http.ResponseWriter, r *http.Request, err error) {
 		return
 	}
 	h.render(w, r, status, "error", "", info)
+}
+
+// message is the text of an error for the reader: its catalogue message in
+// the reader's language where it has one, else its English message.
+func (h *Handler) message(r *http.Request, err error) string {
+	e := fail.As(err)
+	if e == nil {
+		return ""
+	}
+	l := h.Locale(r)
+	if e.Key != "" && l.Has(e.Key) {
+		args := e.Args
+		if e.Key == access.DeniedKey {
+			p := &Page{L: l}
+			args = []any{"role", p.Role(access.FromContext(r.Context()))}
+		}
+		return l.T(e.Key, args...)
+	}
+	if e.Field != "" {
+		return e.Field + ": " + e.Message
+	}
+	return e.Message
 }
 
 // NotFound renders the 404 page for paths no route matches.

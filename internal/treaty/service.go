@@ -1,0 +1,380 @@
+package treaty
+
+import (
+	"context"
+	"io"
+	"sort"
+	"sync"
+
+	"github.com/cpcj/cpcj/internal/access"
+	"github.com/cpcj/cpcj/internal/civil"
+	"github.com/cpcj/cpcj/internal/fail"
+	"github.com/cpcj/cpcj/internal/state"
+)
+
+// Versioned is a Store that can say cheaply whether its records changed.
+type Versioned interface {
+	Store
+	// RecordsVersion changes whenever a participation record is added,
+	// corrected, retracted or imported, on any server.
+	RecordsVersion(ctx context.Context) (int64, error)
+}
+
+// Service answers the status questions from the store. It keeps each
+// instrument's records in memory and asks the database only whether they
+// changed, so a status on any date costs one small query.
+type Service struct {
+	store  Versioned
+	states state.Store
+
+	mu      sync.Mutex
+	version int64
+	loaded  bool
+	insts   []Instrument
+	byKey   map[string]Instrument // by ID and alias, upper case
+	records map[string][]Record   // by instrument
+	kinds   map[string]state.Participant
+}
+
+// NewService returns a Service over the stores.
+func NewService(st Versioned, states state.Store) *Service {
+	return &Service{store: st, states: states}
+}
+
+// snapshot is the data one answer is computed from.
+type snapshot struct {
+	insts   []Instrument
+	byKey   map[string]Instrument
+	records map[string][]Record
+	parts   map[string]state.Participant
+}
+
+// load returns the current data, reloading it if the records changed.
+func (s *Service) load(ctx context.Context) (snapshot, error) {
+	v, err := s.store.RecordsVersion(ctx)
+	if err != nil {
+		return snapshot{}, err
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if !s.loaded || v != s.version {
+		insts, err := s.store.Instruments(ctx)
+		if err != nil {
+			return snapshot{}, err
+		}
+		all, err := s.store.Records(ctx, Filter{})
+		if err != nil {
+			return snapshot{}, err
+		}
+		ps, _, err := s.states.Participants(ctx, state.Filter{})
+		if err != nil {
+			return snapshot{}, err
+		}
+		s.insts, s.byKey, s.records, s.kinds = insts, map[string]Instrument{}, map[string][]Record{}, map[string]state.Participant{}
+		for _, in := range insts {
+			s.byKey[upper(in.ID)] = in
+			s.byKey[upper(in.Alias)] = in
+		}
+		for _, r := range all {
+			s.records[r.Instrument] = append(s.records[r.Instrument], r)
+		}
+		for _, p := range ps {
+			s.kinds[p.Code] = p
+		}
+		s.version, s.loaded = v, true
+	}
+	return snapshot{insts: s.insts, byKey: s.byKey, records: s.records, parts: s.kinds}, nil
+}
+
+// Invalidate makes the next answer reload its data, for tests and after
+// the participants change.
+func (s *Service) Invalidate() {
+	s.mu.Lock()
+	s.loaded = false
+	s.mu.Unlock()
+}
+
+func upper(s string) string {
+	b := []byte(s)
+	for i, c := range b {
+		if 'a' <= c && c <= 'z' {
+			b[i] = c - 'a' + 'A'
+		}
+	}
+	return string(b)
+}
+
+// Instruments lists the instruments.
+func (s *Service) Instruments(ctx context.Context) ([]Instrument, error) {
+	snap, err := s.load(ctx)
+	return snap.insts, err
+}
+
+func (snap snapshot) instrument(idOrAlias string) (Instrument, error) {
+	in, ok := snap.byKey[upper(idOrAlias)]
+	if !ok {
+		return in, fail.New(fail.NotFound, "No instrument has the number or alias %q.", idOrAlias)
+	}
+	return in, nil
+}
+
+func (snap snapshot) isState(code string) bool {
+	p, ok := snap.parts[code]
+	return ok && p.IsState()
+}
+
+// parentEIF is the date the parent of in entered into force, if its rule
+// is recorded.
+func (snap snapshot) parentEIF(in Instrument) civil.Date {
+	if in.Parent == "" {
+		return civil.Date{}
+	}
+	p, ok := snap.byKey[upper(in.Parent)]
+	if !ok {
+		return civil.Date{}
+	}
+	eif, _ := EntryIntoForce(p, snap.records[p.ID], civil.Date{})
+	return eif
+}
+
+// Instrument returns one instrument by number or alias.
+func (s *Service) Instrument(ctx context.Context, idOrAlias string) (Instrument, error) {
+	snap, err := s.load(ctx)
+	if err != nil {
+		return Instrument{}, err
+	}
+	return snap.instrument(idOrAlias)
+}
+
+// Report is the status of an instrument on a date, with the lists that
+// the pages and the API show.
+type Report struct {
+	Instrument  Instrument          `json:"instrument"`
+	Status                          // counts and entry into force
+	Parties     []Entry             `json:"parties"`
+	Signatories []Entry             `json:"signatories_not_parties"` // signed, not (or no longer) party
+	NotParty    map[string][]Member `json:"member_states_not_party"` // Member States by regional group
+}
+
+// Member is a Member State in a list.
+type Member struct {
+	Code string `json:"code"`
+	Name string `json:"name"`
+}
+
+// Entry is one participant in a list.
+type Entry struct {
+	Code string `json:"code"`
+	Name string `json:"name"`
+	Standing
+}
+
+// Status reports where an instrument stands on a date. An instrument for
+// which cpcj keeps no records is NotFound for status purposes: it has no
+// status to show, and zero would be a lie.
+func (s *Service) Status(ctx context.Context, idOrAlias string, on civil.Date) (Report, error) {
+	snap, err := s.load(ctx)
+	if err != nil {
+		return Report{}, err
+	}
+	in, err := snap.instrument(idOrAlias)
+	if err != nil {
+		return Report{}, err
+	}
+	rep := Report{Instrument: in, NotParty: map[string][]Member{}}
+	if !in.Records {
+		return rep, &fail.Error{Kind: fail.NotFound, Message: "cpcj keeps no participation records for " + in.ID + " (" + in.ShortTitle + "): its depositary is " + in.Depositary + "."}
+	}
+	if on.Before(in.Adopted) {
+		return rep, fail.Field("date", "%s is before %s was adopted (%s)", on, in.ID, in.Adopted)
+	}
+	rep.Status = Compute(in, snap.records[in.ID], on, snap.isState, snap.parentEIF(in))
+	party := map[string]bool{}
+	for _, st := range rep.Standings {
+		e := Entry{Code: st.Participant, Name: snap.parts[st.Participant].Name, Standing: st}
+		if st.Party() {
+			rep.Parties = append(rep.Parties, e)
+			party[st.Participant] = true
+		} else if !st.Signed.IsZero() {
+			rep.Signatories = append(rep.Signatories, e)
+		}
+	}
+	for _, p := range snap.parts {
+		if p.Kind == state.MemberState && !party[p.Code] {
+			rep.NotParty[p.RegionalGroup] = append(rep.NotParty[p.RegionalGroup], Member{Code: p.Code, Name: p.Name})
+		}
+	}
+	sortByName(rep.Parties, func(e Entry) string { return e.Name })
+	sortByName(rep.Signatories, func(e Entry) string { return e.Name })
+	for g := range rep.NotParty {
+		sortByName(rep.NotParty[g], func(m Member) string { return m.Name })
+	}
+	return rep, nil
+}
+
+// Growth returns the parties at the end of each year up to a date.
+func (s *Service) Growth(ctx context.Context, idOrAlias string, until civil.Date) ([]YearCount, error) {
+	snap, err := s.load(ctx)
+	if err != nil {
+		return nil, err
+	}
+	in, err := snap.instrument(idOrAlias)
+	if err != nil {
+		return nil, err
+	}
+	return Growth(in, snap.records[in.ID], until, snap.isState), nil
+}
+
+// ProfileRow is one instrument in a participant's profile.
+type ProfileRow struct {
+	Instrument Instrument `json:"instrument"`
+	Standing   Standing   `json:"standing"`
+	Records    []Record   `json:"records"`
+}
+
+// Profile lists a participant's standing in every instrument with records,
+// on a date.
+func (s *Service) Profile(ctx context.Context, code string, on civil.Date) ([]ProfileRow, error) {
+	snap, err := s.load(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if _, ok := snap.parts[code]; !ok {
+		return nil, fail.New(fail.NotFound, "No participant has the code %q.", code)
+	}
+	var out []ProfileRow
+	for _, in := range snap.insts {
+		if !in.Records {
+			continue
+		}
+		var mine []Record
+		for _, r := range snap.records[in.ID] {
+			if r.Participant == code {
+				mine = append(mine, r)
+			}
+		}
+		row := ProfileRow{Instrument: in, Records: mine}
+		st := Compute(in, mine, on, snap.isState, civil.Date{})
+		if len(st.Standings) == 1 {
+			row.Standing = st.Standings[0]
+			// Entry into force for this participant depends on all deposits.
+			eif, nth := EntryIntoForce(in, snap.records[in.ID], snap.parentEIF(in))
+			if row.Standing.Party() {
+				row.Standing.EntryIntoForce = participantEIF(in, eif, nth, row.Standing.Consented)
+			}
+		}
+		row.Standing.Participant = code
+		out = append(out, row)
+	}
+	return out, nil
+}
+
+// AnnexRow is one participant in the status annex.
+type AnnexRow struct {
+	Code, Name string
+	Cells      []Standing // one per instrument, in the annex's order
+}
+
+// Annex is the "status of ratifications" table of the Secretary-General's
+// report, for a set of instruments on a date.
+type Annex struct {
+	Date        civil.Date
+	Instruments []Instrument
+	Totals      []Status // per instrument
+	Rows        []AnnexRow
+	RecordsAsOf civil.Date
+}
+
+// Annex builds the status annex for the instruments on a date: every
+// participant that signed or joined any of them, with its dates.
+func (s *Service) Annex(ctx context.Context, ids []string, on civil.Date) (Annex, error) {
+	snap, err := s.load(ctx)
+	if err != nil {
+		return Annex{}, err
+	}
+	a := Annex{Date: on}
+	rows := map[string]*AnnexRow{}
+	for i, id := range ids {
+		in, err := snap.instrument(id)
+		if err != nil {
+			return Annex{}, err
+		}
+		if !in.Records {
+			return Annex{}, fail.Field("instruments", "cpcj keeps no participation records for %s: its depositary is %s", in.ID, in.Depositary)
+		}
+		a.Instruments = append(a.Instruments, in)
+		if a.RecordsAsOf.IsZero() || in.RecordsAsOf.Before(a.RecordsAsOf) {
+			a.RecordsAsOf = in.RecordsAsOf
+		}
+		st := Compute(in, snap.records[in.ID], on, snap.isState, snap.parentEIF(in))
+		for _, sd := range st.Standings {
+			row, ok := rows[sd.Participant]
+			if !ok {
+				row = &AnnexRow{Code: sd.Participant, Name: snap.parts[sd.Participant].Name, Cells: make([]Standing, len(ids))}
+				rows[sd.Participant] = row
+			}
+			row.Cells[i] = sd
+		}
+		st.Standings = nil
+		a.Totals = append(a.Totals, st)
+	}
+	for _, r := range rows {
+		a.Rows = append(a.Rows, *r)
+	}
+	sortByName(a.Rows, func(r AnnexRow) string { return r.Name })
+	return a, nil
+}
+
+// ImportResult tells what an import did, or would do on a dry run.
+type ImportResult struct {
+	DryRun      bool     `json:"dry_run"`
+	Records     int      `json:"records"`
+	Instruments []string `json:"instruments"`
+	Replaced    int      `json:"replaced"` // records of those instruments before the import
+}
+
+// Import reads participation records in the CSV form and, unless dryRun,
+// replaces the records of every instrument the file names with them, in
+// one transaction. A file with any bad row is refused whole with an
+// *ImportError naming each one.
+func (s *Service) Import(ctx context.Context, by access.Actor, r io.Reader, dryRun bool) (ImportResult, error) {
+	if err := access.Check(by, access.ManageTreaties, ""); err != nil {
+		return ImportResult{}, err
+	}
+	snap, err := s.load(ctx)
+	if err != nil {
+		return ImportResult{}, err
+	}
+	cat := Catalog{Instruments: snap.byKey, Participants: map[string]bool{}, Today: civil.Today(), Stored: snap.records}
+	for code := range snap.parts {
+		cat.Participants[code] = true
+	}
+	rs, err := ReadCSV(r, cat)
+	if err != nil {
+		return ImportResult{}, err
+	}
+	res := ImportResult{DryRun: dryRun, Records: len(rs)}
+	seen := map[string]bool{}
+	for _, rec := range rs {
+		if !seen[rec.Instrument] {
+			seen[rec.Instrument] = true
+			res.Instruments = append(res.Instruments, rec.Instrument)
+			res.Replaced += len(snap.records[rec.Instrument])
+		}
+	}
+	sort.Strings(res.Instruments)
+	if len(rs) == 0 {
+		return res, fail.New(fail.Invalid, "The file has no records: nothing to import.")
+	}
+	if dryRun {
+		return res, nil
+	}
+	return res, s.store.ReplaceRecords(ctx, by, res.Instruments, rs)
+}
+
+// sortByName sorts a list by the names of its items, as an English reader
+// expects ("Côte d'Ivoire" before "Croatia").
+func sortByName[T any](list []T, name func(T) string) {
+	c := state.Collator()
+	sort.SliceStable(list, func(i, j int) bool { return c.CompareString(name(list[i]), name(list[j])) < 0 })
+}

@@ -1,0 +1,492 @@
+package web
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"html/template"
+	"io"
+	"net/http"
+	"strconv"
+	"strings"
+
+	"github.com/cpcj/cpcj/internal/access"
+	"github.com/cpcj/cpcj/internal/chart"
+	"github.com/cpcj/cpcj/internal/civil"
+	"github.com/cpcj/cpcj/internal/fail"
+	"github.com/cpcj/cpcj/internal/i18n"
+	"github.com/cpcj/cpcj/internal/state"
+	"github.com/cpcj/cpcj/internal/treaty"
+)
+
+// DefaultAnnex is the set of instruments of the Secretary-General's status
+// annex (¶ 50): UNTOC and its Protocols.
+var DefaultAnnex = []string{"XVIII-12", "XVIII-12-a", "XVIII-12-b", "XVIII-12-c"}
+
+// Topics orders the overview's sections.
+var Topics = []string{"crime", "corruption", "drugs", "terrorism"}
+
+// overviewRow is one instrument on the overview, with its status today.
+type overviewRow struct {
+	In     treaty.Instrument
+	Status treaty.Status
+}
+
+type overviewPage struct {
+	Date    civil.Date
+	Topics  []string
+	ByTopic map[string][]overviewRow
+	AsOf    civil.Date
+	Err     string
+}
+
+// datePicked reads the page's date: today when absent; a bad one is
+// reported on the page and today used.
+func datePicked(r *http.Request) (civil.Date, string) {
+	s := r.URL.Query().Get("date")
+	if s == "" {
+		return civil.Today(), ""
+	}
+	d, err := civil.Parse(s)
+	if err != nil {
+		return civil.Today(), err.Error()
+	}
+	if d.After(civil.Today()) {
+		return civil.Today(), fmt.Sprintf("%s is in the future; status is shown as of today", d)
+	}
+	return d, ""
+}
+
+// Treaties shows the instruments with their counts on a date.
+func (h *Handler) Treaties(w http.ResponseWriter, r *http.Request) {
+	on, msg := datePicked(r)
+	insts, err := h.treaties.Instruments(r.Context())
+	if err != nil {
+		h.Error(w, r, err)
+		return
+	}
+	d := overviewPage{Date: on, Topics: Topics, ByTopic: map[string][]overviewRow{}, Err: msg}
+	for _, in := range insts {
+		row := overviewRow{In: in}
+		if in.Records && !on.Before(in.Adopted) {
+			rep, err := h.treaties.Status(r.Context(), in.ID, on)
+			if err != nil {
+				h.Error(w, r, err)
+				return
+			}
+			row.Status = rep.Status
+			if d.AsOf.IsZero() || in.RecordsAsOf.After(d.AsOf) {
+				d.AsOf = in.RecordsAsOf
+			}
+		}
+		d.ByTopic[in.Topic] = append(d.ByTopic[in.Topic], row)
+	}
+	h.render(w, r, http.StatusOK, "treaties", "treaties", d)
+}
+
+type instrumentPage struct {
+	In         treaty.Instrument
+	Report     treaty.Report
+	Date       civil.Date
+	Err        string
+	Growth     template.HTML
+	GrowthRows []treaty.YearCount
+	Map        template.HTML
+	NotOnMap   []string
+	Groups     []state.Group
+	NoRecords  bool
+	BeforeAdop bool
+}
+
+// Instrument shows one instrument's status on a chosen date: counts, the
+// growth chart, the map, and the lists.
+func (h *Handler) Instrument(w http.ResponseWriter, r *http.Request) {
+	in, err := h.treaties.Instrument(r.Context(), r.PathValue("id"))
+	if err != nil {
+		h.Error(w, r, err)
+		return
+	}
+	if in.ID != r.PathValue("id") {
+		// One address per instrument: aliases lead to the number.
+		target := "/treaties/" + in.ID
+		if r.URL.RawQuery != "" {
+			target += "?" + r.URL.RawQuery
+		}
+		http.Redirect(w, r, target, http.StatusMovedPermanently)
+		return
+	}
+	on, msg := datePicked(r)
+	d := instrumentPage{In: in, Date: on, Err: msg, Groups: state.Groups}
+	l := h.Locale(r)
+	switch {
+	case !in.Records:
+		d.NoRecords = true
+	case on.Before(in.Adopted):
+		d.BeforeAdop = true
+	default:
+		d.Report, err = h.treaties.Status(r.Context(), in.ID, on)
+		if err != nil {
+			h.Error(w, r, err)
+			return
+		}
+		if d.GrowthRows, err = h.treaties.Growth(r.Context(), in.ID, on); err != nil {
+			h.Error(w, r, err)
+			return
+		}
+		d.Growth = h.growthChart(l, in, d.Report, d.GrowthRows)
+		if d.Map, d.NotOnMap, err = h.partiesMap(r, l, d.Report); err != nil {
+			h.Error(w, r, err)
+			return
+		}
+	}
+	h.render(w, r, http.StatusOK, "instrument", "treaties", d)
+}
+
+func (h *Handler) growthChart(l *i18n.Locale, in treaty.Instrument, rep treaty.Report, rows []treaty.YearCount) template.HTML {
+	c := chart.Bars{
+		Title:     l.T("instrument.growth.title", "name", in.ShortTitle),
+		Desc:      l.T("instrument.growth.desc", "name", in.ShortTitle, "date", rep.Date),
+		FirstYear: in.Adopted.Year(),
+	}
+	for _, y := range rows {
+		c.Bars = append(c.Bars, chart.Bar{Label: strconv.Itoa(y.Year), Value: y.Parties, Title: l.T("instrument.growth.bar", "year", strconv.Itoa(y.Year), "n", y.Parties)})
+	}
+	if nth := rep.ThresholdReached; !nth.IsZero() && in.Rule != nil {
+		c.Markers = append(c.Markers, chart.Marker{At: nth.Time(), Label: l.T("instrument.growth.threshold", "n", in.Rule.Threshold, "date", nth.Time())})
+	}
+	if eif := rep.EntryIntoForce; rep.InForce {
+		c.Markers = append(c.Markers, chart.Marker{At: eif.Time(), Label: l.T("instrument.growth.eif", "date", eif.Time())})
+	}
+	return c.Render()
+}
+
+func (h *Handler) partiesMap(r *http.Request, l *i18n.Locale, rep treaty.Report) (template.HTML, []string, error) {
+	world, err := h.world()
+	if err != nil {
+		return "", nil, err
+	}
+	all, _, err := h.store.Participants(r.Context(), state.Filter{})
+	if err != nil {
+		return "", nil, err
+	}
+	party, signed := map[string]bool{}, map[string]bool{}
+	for _, p := range rep.Parties {
+		party[p.Code] = true
+	}
+	for _, p := range rep.Signatories {
+		signed[p.Code] = true
+	}
+	spec := chart.MapSpec{
+		Title: l.T("instrument.map.title", "name", rep.Instrument.ShortTitle, "date", rep.Date.Time()),
+		Desc:  l.T("instrument.map.desc", "n", rep.Parties, "date", rep.Date.Time()),
+		Class: map[string]string{}, Names: map[string]string{}, Links: map[string]string{},
+	}
+	var missing []string
+	for _, p := range all {
+		if p.M49 == "" {
+			continue
+		}
+		class := "not-party"
+		switch {
+		case party[p.Code]:
+			class = "party"
+		case signed[p.Code]:
+			class = "signatory"
+		}
+		spec.Class[p.M49] = class
+		spec.Names[p.M49] = p.Name + ": " + l.T("instrument.map."+class)
+		spec.Links[p.M49] = "/states/" + p.Code
+		if !world.Has(p.M49) {
+			missing = append(missing, p.Name)
+		}
+	}
+	return world.Render(spec), missing, nil
+}
+
+type annexPage struct {
+	Annex       treaty.Annex
+	Instruments []treaty.Instrument // all that have records, for the chooser
+	Chosen      map[string]bool
+	Query       string
+}
+
+// annexFor reads the instruments and date of an annex request.
+func (h *Handler) annexFor(r *http.Request) (treaty.Annex, error) {
+	q := r.URL.Query()
+	ids := q["instrument"]
+	if len(ids) == 0 {
+		ids = DefaultAnnex
+	}
+	on := civil.Today()
+	if s := q.Get("date"); s != "" {
+		d, err := civil.Parse(s)
+		if err != nil {
+			return treaty.Annex{}, fail.Field("date", "%v", err)
+		}
+		on = d
+	}
+	return h.treaties.Annex(r.Context(), ids, on)
+}
+
+// Annex shows the status annex, or sends it as CSV or XLSX.
+func (h *Handler) Annex(w http.ResponseWriter, r *http.Request) {
+	a, err := h.annexFor(r)
+	if err != nil {
+		h.Error(w, r, err)
+		return
+	}
+	name := fmt.Sprintf("status-annex-%s", a.Date)
+	switch r.URL.Query().Get("format") {
+	case "csv":
+		var buf bytes.Buffer
+		if err := a.WriteCSV(&buf); err != nil {
+			h.Error(w, r, err)
+			return
+		}
+		download(w, "text/csv; charset=utf-8", name+".csv", buf.Bytes())
+		return
+	case "xlsx":
+		var buf bytes.Buffer
+		if err := a.WriteXLSX(&buf); err != nil {
+			h.Error(w, r, err)
+			return
+		}
+		download(w, "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", name+".xlsx", buf.Bytes())
+		return
+	}
+	insts, err := h.treaties.Instruments(r.Context())
+	if err != nil {
+		h.Error(w, r, err)
+		return
+	}
+	d := annexPage{Annex: a, Chosen: map[string]bool{}}
+	for _, in := range insts {
+		if in.Records {
+			d.Instruments = append(d.Instruments, in)
+		}
+	}
+	var qs []string
+	for _, in := range a.Instruments {
+		d.Chosen[in.ID] = true
+		qs = append(qs, "instrument="+in.ID)
+	}
+	d.Query = strings.Join(append(qs, "date="+a.Date.String()), "&")
+	h.render(w, r, http.StatusOK, "annex", "treaties", d)
+}
+
+func download(w http.ResponseWriter, contentType, name string, body []byte) {
+	w.Header().Set("Content-Type", contentType)
+	w.Header().Set("Content-Disposition", fmt.Sprintf(`attachment; filename="%s"`, name))
+	w.Header().Set("Content-Length", strconv.Itoa(len(body)))
+	w.Write(body)
+}
+
+type recordPage struct {
+	Record      treaty.Record
+	Instruments []treaty.Instrument
+	States      []state.Participant
+	Actions     []treaty.Action
+	Err         string
+	ErrFor      string
+	Editing     bool
+}
+
+func (h *Handler) recordData(r *http.Request, rec treaty.Record) (recordPage, error) {
+	insts, err := h.treaties.Instruments(r.Context())
+	if err != nil {
+		return recordPage{}, err
+	}
+	states, _, err := h.store.Participants(r.Context(), state.Filter{})
+	if err != nil {
+		return recordPage{}, err
+	}
+	d := recordPage{Record: rec, States: states, Actions: treaty.Actions, Editing: rec.ID != 0}
+	for _, in := range insts {
+		if in.Records {
+			d.Instruments = append(d.Instruments, in)
+		}
+	}
+	return d, nil
+}
+
+// NewRecord shows the form to enter a participation record.
+func (h *Handler) NewRecord(w http.ResponseWriter, r *http.Request) {
+	if err := access.Check(access.FromContext(r.Context()), access.ManageTreaties, ""); err != nil {
+		h.Error(w, r, err)
+		return
+	}
+	q := r.URL.Query()
+	rec := treaty.Record{Instrument: q.Get("instrument"), Participant: q.Get("participant"), Action: treaty.Ratification,
+		RecordsAsOf: civil.Today(), Source: "Depositary notification"}
+	d, err := h.recordData(r, rec)
+	if err != nil {
+		h.Error(w, r, err)
+		return
+	}
+	h.render(w, r, http.StatusOK, "record", "treaties", d)
+}
+
+// recordFromForm reads the record form; a bad date is named by its field.
+func recordFromForm(r *http.Request) (treaty.Record, error) {
+	f := r.PostForm
+	rec := treaty.Record{Instrument: f.Get("instrument"), Participant: strings.ToUpper(f.Get("participant")),
+		Action: treaty.Action(f.Get("action")), Declarations: strings.TrimSpace(f.Get("declarations")),
+		Source: strings.TrimSpace(f.Get("source")), Exception: strings.TrimSpace(f.Get("exception"))}
+	for _, fd := range []struct {
+		name string
+		dst  *civil.Date
+	}{{"date", &rec.Date}, {"effective", &rec.Effective}, {"records_as_of", &rec.RecordsAsOf}} {
+		if s := f.Get(fd.name); s != "" {
+			d, err := civil.Parse(s)
+			if err != nil {
+				return rec, fail.Field(fd.name, "%v", err)
+			}
+			*fd.dst = d
+		}
+	}
+	return rec, nil
+}
+
+// CreateRecord handles the record form.
+func (h *Handler) CreateRecord(w http.ResponseWriter, r *http.Request) {
+	by := access.FromContext(r.Context())
+	rec, err := recordFromForm(r)
+	if err == nil {
+		rec, err = h.store.AddRecord(r.Context(), by, rec)
+	}
+	if err != nil {
+		h.recordFailed(w, r, rec, err)
+		return
+	}
+	h.treaties.Invalidate()
+	redirectDone(w, r, "/treaties/"+rec.Instrument+"?date="+rec.Date.String(), "record_created")
+}
+
+func (h *Handler) recordFailed(w http.ResponseWriter, r *http.Request, rec treaty.Record, err error) {
+	e := fail.As(err)
+	if e == nil || (e.Kind != fail.Invalid && e.Kind != fail.Conflict) {
+		h.Error(w, r, err)
+		return
+	}
+	d, derr := h.recordData(r, rec)
+	if derr != nil {
+		h.Error(w, r, derr)
+		return
+	}
+	d.Err, d.ErrFor = e.Message, e.Field
+	h.render(w, r, fail.Status(err), "record", "treaties", d)
+}
+
+// EditRecord shows the form to correct or withdraw a record.
+func (h *Handler) EditRecord(w http.ResponseWriter, r *http.Request) {
+	if err := access.Check(access.FromContext(r.Context()), access.ManageTreaties, ""); err != nil {
+		h.Error(w, r, err)
+		return
+	}
+	id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
+	if err != nil {
+		h.NotFound(w, r)
+		return
+	}
+	rec, err := h.store.Record(r.Context(), id)
+	if err != nil {
+		h.Error(w, r, err)
+		return
+	}
+	d, err := h.recordData(r, rec)
+	if err != nil {
+		h.Error(w, r, err)
+		return
+	}
+	h.render(w, r, http.StatusOK, "record", "treaties", d)
+}
+
+// UpdateRecord handles the correction form.
+func (h *Handler) UpdateRecord(w http.ResponseWriter, r *http.Request) {
+	id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
+	if err != nil {
+		h.NotFound(w, r)
+		return
+	}
+	rec, err := recordFromForm(r)
+	rec.ID = id
+	if err == nil {
+		rec, err = h.store.UpdateRecord(r.Context(), access.FromContext(r.Context()), rec)
+	}
+	if err != nil {
+		h.recordFailed(w, r, rec, err)
+		return
+	}
+	h.treaties.Invalidate()
+	redirectDone(w, r, "/treaties/"+rec.Instrument+"?date="+rec.Date.String(), "record_updated")
+}
+
+// RetractRecord handles the withdraw button of a record.
+func (h *Handler) RetractRecord(w http.ResponseWriter, r *http.Request) {
+	id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
+	if err != nil {
+		h.NotFound(w, r)
+		return
+	}
+	rec, err := h.store.RetractRecord(r.Context(), access.FromContext(r.Context()), id, r.PostForm.Get("reason"))
+	if err != nil {
+		h.recordFailed(w, r, rec, err)
+		return
+	}
+	h.treaties.Invalidate()
+	redirectDone(w, r, "/treaties/"+rec.Instrument, "record_retracted")
+}
+
+type importPage struct {
+	Result *treaty.ImportResult
+	Rows   []treaty.RowError
+	Err    string
+}
+
+// ImportForm shows the form to import records from CSV.
+func (h *Handler) ImportForm(w http.ResponseWriter, r *http.Request) {
+	if err := access.Check(access.FromContext(r.Context()), access.ManageTreaties, ""); err != nil {
+		h.Error(w, r, err)
+		return
+	}
+	h.render(w, r, http.StatusOK, "import", "treaties", importPage{})
+}
+
+// Import handles an uploaded CSV file: checked, and stored unless the
+// secretariat asked for a dry run.
+func (h *Handler) Import(w http.ResponseWriter, r *http.Request) {
+	by := access.FromContext(r.Context())
+	if err := access.Check(by, access.ManageTreaties, ""); err != nil {
+		h.Error(w, r, err)
+		return
+	}
+	f, _, err := r.FormFile("file")
+	if err != nil {
+		h.render(w, r, http.StatusBadRequest, "import", "treaties", importPage{Err: h.Locale(r).T("import.no_file")})
+		return
+	}
+	defer f.Close()
+	body, err := io.ReadAll(f)
+	if err != nil {
+		h.Error(w, r, formError(err))
+		return
+	}
+	dry := r.FormValue("commit") != "yes"
+	res, err := h.treaties.Import(r.Context(), by, bytes.NewReader(body), dry)
+	var ie *treaty.ImportError
+	switch {
+	case errors.As(err, &ie):
+		h.render(w, r, http.StatusUnprocessableEntity, "import", "treaties", importPage{Rows: ie.Rows})
+		return
+	case err != nil && fail.Status(err) < 500:
+		h.render(w, r, fail.Status(err), "import", "treaties", importPage{Err: h.message(r, err)})
+		return
+	case err != nil:
+		h.Error(w, r, err)
+		return
+	}
+	if !dry {
+		h.treaties.Invalidate()
+	}
+	h.render(w, r, http.StatusOK, "import", "treaties", importPage{Result: &res})
+}
