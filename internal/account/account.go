@@ -130,7 +130,9 @@ type Store interface {
 	Credentials(ctx context.Context, email string) (User, string, error)
 
 	CreateSession(ctx context.Context, u User, s Session) error
-	SessionUser(ctx context.Context, hash string, now time.Time) (User, Session, error)
+	// SessionUser returns a session that has not expired (by the store's
+	// clock) and was last seen after idleSince, with its user.
+	SessionUser(ctx context.Context, hash string, idleSince time.Time) (User, Session, error)
 	TouchSession(ctx context.Context, hash string, now time.Time) error
 	DeleteSession(ctx context.Context, by access.Actor, hash string) error
 	DeleteOtherSessions(ctx context.Context, userID int64, keepHash string) error

@@ -88,11 +88,11 @@ func (h *Handler) InstrumentStatus(w http.ResponseWriter, r *http.Request) {
 			return nil, err
 		}
 		rep, err := h.Treaties.Status(r.Context(), r.PathValue("id"), on)
-		if rep.Parties == nil {
-			rep.Parties = []treaty.Entry{}
+		if rep.PartyList == nil {
+			rep.PartyList = []treaty.Entry{}
 		}
-		if rep.Signatories == nil {
-			rep.Signatories = []treaty.Entry{}
+		if rep.SignatoryList == nil {
+			rep.SignatoryList = []treaty.Entry{}
 		}
 		return rep, err
 	})

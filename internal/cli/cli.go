@@ -45,6 +45,7 @@ func commands() []command {
 		{"migrate", "[--database URL]", "bring the database schema up to date and load reference data", migrate},
 		{"user", "add|list|password|token", "manage accounts (e.g. create the first administrator)", user},
 		{"audit", "verify", "check that the audit trail has not been altered", auditCmd},
+		{"treaty", "status|export|import", "treaty status on a date; export and import participation records", treatyCmd},
 		{"backup", "FILE", "write a consistent copy of the SQLite database to FILE", backup},
 		{"restore", "FILE", "replace the SQLite database with the backup in FILE (servers stopped)", restore},
 		{"version", "", "print the version", version},

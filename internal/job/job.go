@@ -7,6 +7,7 @@ package job
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"log/slog"
 	"os"
@@ -33,13 +34,19 @@ type Store interface {
 	Enqueue(ctx context.Context, j Job) (bool, error)
 	// Claim leases the next due job to worker until now+lease.
 	Claim(ctx context.Context, worker string, now time.Time, lease time.Duration) (Job, bool, error)
-	// Finish records the outcome: done when runErr is nil, pending again at
-	// retryAt when retryAt is set, failed otherwise. A non-nil next is
-	// enqueued in the same transaction.
-	Finish(ctx context.Context, id int64, runErr error, retryAt time.Time, next *Job) error
+	// Finish records the outcome of a job the worker holds: done when runErr
+	// is nil, pending again at retryAt when retryAt is set, failed
+	// otherwise. A non-nil next is enqueued in the same transaction. If the
+	// worker's lease ran out and another took the job over, nothing is
+	// recorded and ErrLeaseLost is returned.
+	Finish(ctx context.Context, id int64, worker string, runErr error, retryAt time.Time, next *Job) error
 	// CountJobs returns the number of jobs by status.
 	CountJobs(ctx context.Context) (map[string]int, error)
 }
+
+// ErrLeaseLost says a job's outcome came too late: its lease had run out
+// and another worker had taken the job over.
+var ErrLeaseLost = errors.New("job lease lost")
 
 // Handler does the work of one kind of job.
 type Handler func(ctx context.Context, j Job) error
@@ -181,7 +188,10 @@ func (r *Runner) RunOne(ctx context.Context) bool {
 	// a finished job is not run again after a shutdown.
 	fctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
 	defer cancel()
-	if err := r.store.Finish(fctx, j.ID, runErr, retryAt, next); err != nil {
+	switch err := r.store.Finish(fctx, j.ID, r.worker, runErr, retryAt, next); {
+	case errors.Is(err, ErrLeaseLost):
+		r.log.WarnContext(ctx, "job outcome not recorded: its lease ran out and another worker took it over", "job", j.ID, "kind", j.Kind, "took", took)
+	case err != nil:
 		r.log.ErrorContext(ctx, "record job outcome", "job", j.ID, "err", err)
 	}
 	return true

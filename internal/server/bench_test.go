@@ -24,12 +24,12 @@ import (
 // statesPath is the request the states benchmarks serve.
 const statesPath = "/api/v1/states"
 
-// benchStatesHandlers returns cpcj's full handler, as "cpcj serve" builds
-// it over a fresh SQLite database with its logger at level, and a bare
-// handler that writes the same bytes with the same Content-Type.
-func benchStatesHandlers(b *testing.B, level slog.Level) (cpcj, bare http.Handler, body []byte) {
+// benchServer returns cpcj's full handler, as "cpcj serve" builds it over
+// a fresh database of the engine with its logger at level, and the
+// database.
+func benchServer(b *testing.B, e store.Engine, level slog.Level) (http.Handler, *store.DB) {
 	b.Helper()
-	db := storetest.Open(b, store.SQLite)
+	db := storetest.Open(b, e)
 	var cfg config.Config
 	config.BindServe(config.New(flag.NewFlagSet("serve", flag.ContinueOnError)), &cfg)
 	cfg.DatabaseURL = "bench.db"
@@ -41,7 +41,15 @@ func benchStatesHandlers(b *testing.B, level slog.Level) (cpcj, bare http.Handle
 	if err != nil {
 		b.Fatal(err)
 	}
-	cpcj = srv.Handler()
+	return srv.Handler(), db
+}
+
+// benchStatesHandlers returns cpcj's full handler, as "cpcj serve" builds
+// it over a fresh SQLite database with its logger at level, and a bare
+// handler that writes the same bytes with the same Content-Type.
+func benchStatesHandlers(b *testing.B, level slog.Level) (cpcj, bare http.Handler, body []byte) {
+	b.Helper()
+	cpcj, _ = benchServer(b, store.SQLite, level)
 
 	rec := httptest.NewRecorder()
 	cpcj.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, statesPath, nil))

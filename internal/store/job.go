@@ -61,21 +61,30 @@ func (db *DB) Claim(ctx context.Context, worker string, now time.Time, lease tim
 	return j, true, nil
 }
 
-// Finish records a job's outcome and enqueues its successor, if any.
-func (db *DB) Finish(ctx context.Context, id int64, runErr error, retryAt time.Time, next *job.Job) error {
+// Finish records a job's outcome, if the worker still holds it, and
+// enqueues its successor, if any.
+func (db *DB) Finish(ctx context.Context, id int64, worker string, runErr error, retryAt time.Time, next *job.Job) error {
 	now := db.now()
 	return db.inTx(ctx, func(t *tx) error {
+		const held = " WHERE id = ? AND status = 'running' AND locked_by = ?"
+		var res sql.Result
 		var err error
 		switch {
 		case runErr == nil:
-			_, err = t.exec(ctx, "UPDATE job SET status = 'done', finished_at = ?, locked_until = NULL, last_error = '' WHERE id = ?", now, id)
+			res, err = t.exec(ctx, "UPDATE job SET status = 'done', finished_at = ?, locked_until = NULL, last_error = ''"+held, now, id, worker)
 		case !retryAt.IsZero():
-			_, err = t.exec(ctx, "UPDATE job SET status = 'pending', run_at = ?, locked_until = NULL, last_error = ? WHERE id = ?", retryAt, truncateErr(runErr), id)
+			res, err = t.exec(ctx, "UPDATE job SET status = 'pending', run_at = ?, locked_until = NULL, last_error = ?"+held, retryAt, truncateErr(runErr), id, worker)
 		default:
-			_, err = t.exec(ctx, "UPDATE job SET status = 'failed', finished_at = ?, locked_until = NULL, last_error = ? WHERE id = ?", now, truncateErr(runErr), id)
+			res, err = t.exec(ctx, "UPDATE job SET status = 'failed', finished_at = ?, locked_until = NULL, last_error = ?"+held, now, truncateErr(runErr), id, worker)
 		}
-		if err != nil || next == nil {
+		if err != nil {
 			return err
+		}
+		if n, _ := res.RowsAffected(); n == 0 {
+			return job.ErrLeaseLost
+		}
+		if next == nil {
+			return nil
 		}
 		_, err = t.enqueue(ctx, *next)
 		return err

@@ -75,7 +75,7 @@ func TestEnqueueDedupe(t *testing.T) {
 		if enqueue(job.Job{Kind: "mail", Dedupe: "mail", RunAt: t0}) {
 			t.Error("a job was added beside a running one with the same key")
 		}
-		if err := db.Finish(t.Context(), j.ID, nil, time.Time{}, nil); err != nil {
+		if err := db.Finish(t.Context(), j.ID, "w", nil, time.Time{}, nil); err != nil {
 			t.Fatal(err)
 		}
 		if !enqueue(job.Job{Kind: "mail", Dedupe: "mail", RunAt: t0}) {
@@ -170,7 +170,7 @@ func TestFinish(t *testing.T) {
 		}
 
 		done := claim("done")
-		if err := db.Finish(t.Context(), done.ID, nil, time.Time{}, nil); err != nil {
+		if err := db.Finish(t.Context(), done.ID, "w", nil, time.Time{}, nil); err != nil {
 			t.Fatal(err)
 		}
 		if r := readJob(t, db, done.ID); r.status != "done" || r.lastError != "" {
@@ -178,7 +178,7 @@ func TestFinish(t *testing.T) {
 		}
 
 		retry := claim("retry")
-		if err := db.Finish(t.Context(), retry.ID, errors.New("smtp down"), t0.Add(10*time.Second), nil); err != nil {
+		if err := db.Finish(t.Context(), retry.ID, "w", errors.New("smtp down"), t0.Add(10*time.Second), nil); err != nil {
 			t.Fatal(err)
 		}
 		if r := readJob(t, db, retry.ID); r.status != "pending" || r.lastError != "smtp down" {
@@ -190,7 +190,7 @@ func TestFinish(t *testing.T) {
 		if j, ok, _ := db.Claim(t.Context(), "w", t0.Add(10*time.Second), time.Minute); !ok || j.ID != retry.ID || j.Attempts != 2 {
 			t.Errorf("retry claimed %+v, %v", j, ok)
 		}
-		if err := db.Finish(t.Context(), retry.ID, nil, time.Time{}, nil); err != nil {
+		if err := db.Finish(t.Context(), retry.ID, "w", nil, time.Time{}, nil); err != nil {
 			t.Fatal(err)
 		}
 		if r := readJob(t, db, retry.ID); r.status != "done" || r.lastError != "" {
@@ -199,17 +199,34 @@ func TestFinish(t *testing.T) {
 
 		failed := claim("failed")
 		long := errors.New(strings.Repeat("e", 5000))
-		if err := db.Finish(t.Context(), failed.ID, long, time.Time{}, nil); err != nil {
+		if err := db.Finish(t.Context(), failed.ID, "w", long, time.Time{}, nil); err != nil {
 			t.Fatal(err)
 		}
 		if r := readJob(t, db, failed.ID); r.status != "failed" || len(r.lastError) != 2000 {
 			t.Errorf("failed job: %s with an error of %d bytes", r.status, len(r.lastError))
 		}
 
+		// A worker whose lease ran out, and whose job another took over,
+		// records nothing: the new holder's outcome counts.
+		slow := claim("slow")
+		taken, ok, err := db.Claim(t.Context(), "w2", t0.Add(2*time.Minute), time.Minute)
+		if err != nil || !ok || taken.ID != slow.ID {
+			t.Fatalf("take-over Claim = %+v, %v, %v", taken, ok, err)
+		}
+		if err := db.Finish(t.Context(), slow.ID, "w", errors.New("late"), time.Time{}, nil); !errors.Is(err, job.ErrLeaseLost) {
+			t.Errorf("late Finish = %v, want ErrLeaseLost", err)
+		}
+		if err := db.Finish(t.Context(), slow.ID, "w2", nil, time.Time{}, nil); err != nil {
+			t.Fatal(err)
+		}
+		if r := readJob(t, db, slow.ID); r.status != "done" || r.lastError != "" {
+			t.Errorf("job taken over %+v, want done by the new holder", r)
+		}
+
 		// A successor is enqueued with the outcome, even under the same key.
 		periodic := claim("tick")
 		next := job.Job{Kind: "tick", Dedupe: "tick", RunAt: t0.Add(time.Hour)}
-		if err := db.Finish(t.Context(), periodic.ID, nil, time.Time{}, &next); err != nil {
+		if err := db.Finish(t.Context(), periodic.ID, "w", nil, time.Time{}, &next); err != nil {
 			t.Fatal(err)
 		}
 		if _, ok, _ := db.Claim(t.Context(), "w", t0.Add(59*time.Minute), time.Minute); ok {
@@ -218,15 +235,15 @@ func TestFinish(t *testing.T) {
 		if j, ok, _ := db.Claim(t.Context(), "w", t0.Add(time.Hour), time.Minute); !ok || j.Kind != "tick" || j.ID == periodic.ID {
 			t.Errorf("successor %+v, %v", j, ok)
 		}
-		wantCounts(t, db, map[string]int{"done": 3, "failed": 1, "running": 1})
+		wantCounts(t, db, map[string]int{"done": 4, "failed": 1, "running": 1})
 
 		// Clean-up removes what finished before the cut, and nothing unfinished.
 		if n, err := db.DeleteFinishedJobs(t.Context(), t0); err != nil || n != 0 {
 			t.Errorf("DeleteFinishedJobs at the finishing time = %d, %v; want 0", n, err)
 		}
 		n, err := db.DeleteFinishedJobs(t.Context(), t0.Add(time.Second))
-		if err != nil || n != 4 {
-			t.Errorf("DeleteFinishedJobs = %d, %v; want 4", n, err)
+		if err != nil || n != 5 {
+			t.Errorf("DeleteFinishedJobs = %d, %v; want 5", n, err)
 		}
 		wantCounts(t, db, map[string]int{"running": 1})
 	})

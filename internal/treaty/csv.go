@@ -161,9 +161,9 @@ func ReadCSV(r io.Reader, cat Catalog) ([]Record, error) {
 		out = append(out, r)
 		lineOf = append(lineOf, line)
 	}
-	if len(rows) == 0 {
-		rows = checkRules(out, lineOf, cat)
-	}
+	// Rows that parsed are checked against the rules even when others did
+	// not, so that one pass names every problem.
+	rows = append(rows, checkRules(out, lineOf, cat)...)
 	if len(rows) > 0 {
 		sort.SliceStable(rows, func(i, j int) bool { return rows[i].Line < rows[j].Line })
 		return nil, &ImportError{Rows: rows}
@@ -262,7 +262,7 @@ func checkRules(rs []Record, lineOf []int, cat Catalog) []RowError {
 	var rows []RowError
 	for _, i := range idx {
 		r := rs[i]
-		inst := cat.Instruments[r.Instrument]
+		inst := cat.Instruments[strings.ToUpper(r.Instrument)]
 		var parent []Record
 		if inst.RequiresParent {
 			parent = accepted[key{inst.Parent, r.Participant}]

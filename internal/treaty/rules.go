@@ -30,7 +30,10 @@ func Check(inst Instrument, r Record, existing, parentRecords []Record, today ci
 		return fail.Field("date", "a date is required")
 	case r.Date.After(today):
 		return fail.Field("date", "%s is in the future", r.Date)
-	case r.Date.Before(inst.Adopted):
+	case r.Date.Before(inst.Adopted) && r.Action != ParticipationVia1972:
+		// Participation in the amended Single Convention is dated by the
+		// deposit for the 1972 Protocol, which came before the amended
+		// text took effect.
 		return fail.Field("date", "%s is before %s was adopted (%s)", r.Date, inst.ID, inst.Adopted)
 	case r.RecordsAsOf.IsZero():
 		return fail.Field("records_as_of", "give the date of the source's records")

@@ -151,8 +151,8 @@ func (s *Service) Instrument(ctx context.Context, idOrAlias string) (Instrument,
 type Report struct {
 	Instrument  Instrument          `json:"instrument"`
 	Status                          // counts and entry into force
-	Parties     []Entry             `json:"parties"`
-	Signatories []Entry             `json:"signatories_not_parties"` // signed, not (or no longer) party
+	PartyList     []Entry             `json:"party_list"`
+	SignatoryList []Entry             `json:"signatory_list"` // signed, not (or no longer) party
 	NotParty    map[string][]Member `json:"member_states_not_party"` // Member States by regional group
 }
 
@@ -193,10 +193,10 @@ func (s *Service) Status(ctx context.Context, idOrAlias string, on civil.Date) (
 	for _, st := range rep.Standings {
 		e := Entry{Code: st.Participant, Name: snap.parts[st.Participant].Name, Standing: st}
 		if st.Party() {
-			rep.Parties = append(rep.Parties, e)
+			rep.PartyList = append(rep.PartyList, e)
 			party[st.Participant] = true
 		} else if !st.Signed.IsZero() {
-			rep.Signatories = append(rep.Signatories, e)
+			rep.SignatoryList = append(rep.SignatoryList, e)
 		}
 	}
 	for _, p := range snap.parts {
@@ -204,8 +204,8 @@ func (s *Service) Status(ctx context.Context, idOrAlias string, on civil.Date) (
 			rep.NotParty[p.RegionalGroup] = append(rep.NotParty[p.RegionalGroup], Member{Code: p.Code, Name: p.Name})
 		}
 	}
-	sortByName(rep.Parties, func(e Entry) string { return e.Name })
-	sortByName(rep.Signatories, func(e Entry) string { return e.Name })
+	sortByName(rep.PartyList, func(e Entry) string { return e.Name })
+	sortByName(rep.SignatoryList, func(e Entry) string { return e.Name })
 	for g := range rep.NotParty {
 		sortByName(rep.NotParty[g], func(m Member) string { return m.Name })
 	}

@@ -170,10 +170,10 @@ func (h *Handler) partiesMap(r *http.Request, l *i18n.Locale, rep treaty.Report)
 		return "", nil, err
 	}
 	party, signed := map[string]bool{}, map[string]bool{}
-	for _, p := range rep.Parties {
+	for _, p := range rep.PartyList {
 		party[p.Code] = true
 	}
-	for _, p := range rep.Signatories {
+	for _, p := range rep.SignatoryList {
 		signed[p.Code] = true
 	}
 	spec := chart.MapSpec{
