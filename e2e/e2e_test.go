@@ -548,6 +548,11 @@ func (e *env) run(t *testing.T) {
 	t.Run("languages", e.testLanguages)
 	t.Run("states filter", e.testStatesFilter)
 	t.Run("API token", e.testAPIToken)
+	t.Run("instrument status on a date", e.testInstrumentStatus)
+	t.Run("a State's treaties", e.testStateTreaties)
+	t.Run("status annex and its downloads", e.testAnnex)
+	t.Run("treaty records and their rules", e.testTreatyRecords)
+	t.Run("treaty pages in French and Arabic", e.testTreatyLanguages)
 	t.Run("pages fit a phone screen", e.testPhoneWidth)
 	t.Run("change password", e.testChangePassword)
 	t.Run("screenshots", e.testScreenshots)
@@ -959,12 +964,14 @@ func (e *env) testPhoneWidth(t *testing.T) {
 	b.fill("#token-name", "phone width check")
 	b.submit(`form[action="/account/tokens"] button[type="submit"]`)
 	b.noSideScroll("/account with a new token")
-	for _, path := range []string{"/", "/states", "/states/KEN", "/treaties", "/api", "/admin/users", "/audit", "/notifications", "/sources/states", "/no/such/page"} {
+	for _, path := range []string{"/", "/states", "/states/KEN", "/treaties", "/treaties/XVIII-12?date=2013-12-18", "/treaties/TOKYO-1963",
+		"/treaties/annex?date=2013-12-18", "/treaties/records/new", "/treaties/import",
+		"/api", "/admin/users", "/audit", "/notifications", "/sources/states", "/no/such/page"} {
 		b.open(path)
 		b.noSideScroll(path)
 	}
 	b.submit(`footer.site .languages button[value="ar"]`)
-	for _, path := range []string{"/", "/states", "/account"} {
+	for _, path := range []string{"/", "/states", "/account", "/states/KEN", "/treaties", "/treaties/XVIII-12?date=2013-12-18", "/treaties/annex?date=2013-12-18", "/treaties/records/new"} {
 		b.open(path)
 		b.noSideScroll(path + " in Arabic")
 	}
@@ -1038,7 +1045,15 @@ func (e *env) testScreenshots(t *testing.T) {
 		{"states-public", "/states"},
 		{"state-public", "/states/KEN"},
 		{"api-reference", "/api"},
-		{"module", "/treaties"},
+		{"treaties-public", "/treaties"},
+		{"treaties-2003", "/treaties?date=2003-06-30"},
+		{"instrument-untoc", "/treaties/XVIII-12"},
+		{"instrument-uncac-2013", "/treaties/XVIII-14?date=2013-12-18"},
+		{"instrument-single-convention", "/treaties/VI-15"},
+		{"instrument-no-records", "/treaties/TOKYO-1963"},
+		{"instrument-before-adoption", "/treaties/XVIII-14?date=2001-01-01"},
+		{"annex", "/treaties/annex"},
+		{"module", "/statistics"},
 		{"sources", "/sources/states"},
 	} {
 		b.open(p.path)
@@ -1056,6 +1071,9 @@ func (e *env) testScreenshots(t *testing.T) {
 		{"audit", "/audit"},
 		{"audit-verified", "/audit?verify=1"},
 		{"notifications", "/notifications"},
+		{"treaties", "/treaties"},
+		{"record-new", "/treaties/records/new"},
+		{"import", "/treaties/import"},
 	} {
 		if st := b.open(p.path); st != http.StatusOK {
 			t.Errorf("GET %s: status %d", p.path, st)

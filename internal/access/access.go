@@ -140,6 +140,10 @@ const (
 	ReadReference Action = "reference.read"
 	// ManageTreaties is entering and correcting participation records.
 	ManageTreaties Action = "treaties.manage"
+	// ManageStatistics is loading and revising published statistics.
+	ManageStatistics Action = "statistics.manage"
+	// ManageReference is changing reference data: code lists, dataflows.
+	ManageReference Action = "reference.manage"
 )
 
 // rule decides an action for an actor on a target State ("" when the
@@ -167,6 +171,9 @@ var policy = map[Action]rule{
 	ReadAudit:     programmeWide,
 	// The secretariat keeps the depositary records, as UNODC does today.
 	ManageTreaties: programmeWide,
+	// The secretariat publishes the statistics; admins keep reference data.
+	ManageStatistics: programmeWide,
+	ManageReference:  programmeWide,
 }
 
 // Allowed reports whether a may take action on the target State (empty

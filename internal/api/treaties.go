@@ -158,7 +158,7 @@ func (h *Handler) ListRecords(w http.ResponseWriter, r *http.Request) {
 
 func (in RecordInput) record() treaty.Record {
 	return treaty.Record{Instrument: in.Instrument, Participant: strings.ToUpper(strings.TrimSpace(in.Participant)), Action: in.Action,
-		Date: in.Date, Effective: in.Effective, Declarations: in.Declarations, Source: strings.TrimSpace(in.Source),
+		Date: in.Date, Effective: in.Effective, Declarations: strings.TrimSpace(strings.ReplaceAll(in.Declarations, "\r\n", "\n")), Source: strings.TrimSpace(in.Source),
 		RecordsAsOf: in.RecordsAsOf, Exception: strings.TrimSpace(in.Exception)}
 }
 

@@ -28,8 +28,8 @@ func (a Action) Code() string {
 	return ""
 }
 
-// annexHeader is the annex's header: the participant, then three columns
-// per instrument.
+// header is the annex's header: the participant and its code, then four
+// columns per instrument.
 func (a Annex) header() []string {
 	h := []string{"participant", "code"}
 	for _, in := range a.Instruments {
@@ -77,7 +77,11 @@ func (a Annex) WriteCSV(w io.Writer) error {
 		cw.Write(a.cells(r))
 	}
 	cw.Write(a.totals())
-	cw.Write([]string{fmt.Sprintf("Status as of %s, from the depositary records as of %s.", a.Date, a.RecordsAsOf)})
+	// The provenance line has as many fields as the others, so that strict
+	// CSV readers take the file.
+	note := make([]string, len(a.header()))
+	note[0] = fmt.Sprintf("Status as of %s, from the depositary records as of %s.", a.Date, a.RecordsAsOf)
+	cw.Write(note)
 	cw.Flush()
 	return cw.Error()
 }

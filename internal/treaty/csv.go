@@ -106,7 +106,11 @@ func ReadCSV(r io.Reader, cat Catalog) ([]Record, error) {
 	}
 	col := map[string]int{}
 	for i, h := range head {
-		col[strings.ToLower(strings.TrimSpace(h))] = i
+		name := strings.ToLower(strings.TrimSpace(h))
+		if _, dup := col[name]; dup {
+			return nil, &ImportError{Rows: []RowError{{Line: 1, Field: h, Reason: "this column appears twice in the header"}}}
+		}
+		col[name] = i
 	}
 	var missing []string
 	for _, h := range []string{"instrument", "participant", "action", "date", "source", "records_as_of"} {
@@ -136,14 +140,21 @@ func ReadCSV(r io.Reader, cat Catalog) ([]Record, error) {
 		if errors.Is(err, io.EOF) {
 			break
 		}
-		line, _ := cr.FieldPos(0)
 		if err != nil {
+			// A record that does not parse may have no field to ask
+			// FieldPos about: its line is in the error.
+			line := 0
+			var pe *csv.ParseError
+			if errors.As(err, &pe) {
+				line = pe.StartLine
+			}
 			rows = append(rows, RowError{Line: line, Reason: err.Error()})
 			if len(rows) > 1000 {
 				break
 			}
 			continue
 		}
+		line, _ := cr.FieldPos(0)
 		if len(out)+len(rows) >= MaxImportRows {
 			rows = append(rows, RowError{Line: line, Reason: fmt.Sprintf("the file has more than %d rows", MaxImportRows)})
 			break
@@ -240,10 +251,31 @@ func parseRow(rec []string, get func([]string, string) string, cat Catalog) (Rec
 // entered one by one, and names the rows that break a rule.
 func checkRules(rs []Record, lineOf []int, cat Catalog) []RowError {
 	idx := make([]int, len(rs))
-	for i := range idx {
+	insts := make([]Instrument, len(rs))
+	for i, r := range rs {
 		idx[i] = i
+		var ok bool
+		if insts[i], ok = cat.Instruments[strings.ToUpper(r.Instrument)]; !ok {
+			// As parseRow: the catalog may hold numbers as they are
+			// written (XVIII-12-a).
+			insts[i] = cat.Instruments[r.Instrument]
+		}
 	}
-	sort.SliceStable(idx, func(a, b int) bool { return rs[idx[a]].Date.Before(rs[idx[b]].Date) })
+	// On one day, a Convention's deposits before its Protocols': a State
+	// may join both the same day (UNTOC art. 37(2)), whatever the order of
+	// the file.
+	sort.SliceStable(idx, func(a, b int) bool {
+		ra, rb := rs[idx[a]], rs[idx[b]]
+		if c := ra.Date.Compare(rb.Date); c != 0 {
+			return c < 0
+		}
+		// On the same day: the Convention before its Protocols, and a
+		// signature before a deposit, as the depositary would record them.
+		if pa, pb := insts[idx[a]].RequiresParent, insts[idx[b]].RequiresParent; pa != pb {
+			return pb
+		}
+		return ra.Action.Signs() && !rb.Action.Signs()
+	})
 	// accepted holds, by instrument and participant, the records checked so far.
 	type key struct{ inst, part string }
 	accepted := map[key][]Record{}
@@ -261,8 +293,7 @@ func checkRules(rs []Record, lineOf []int, cat Catalog) []RowError {
 	}
 	var rows []RowError
 	for _, i := range idx {
-		r := rs[i]
-		inst := cat.Instruments[strings.ToUpper(r.Instrument)]
+		r, inst := rs[i], insts[i]
 		var parent []Record
 		if inst.RequiresParent {
 			parent = accepted[key{inst.Parent, r.Participant}]

@@ -82,8 +82,13 @@ func humanAction(a Action) string { return strings.ReplaceAll(string(a), "_", " 
 func sequence(inst Instrument, r Record, existing []Record) error {
 	if r.Action.Signs() {
 		for _, e := range existing {
-			if e.Action.Signs() {
+			switch {
+			case e.Action.Signs():
 				return &fail.Error{Kind: fail.Conflict, Field: "action", Message: fmt.Sprintf("%s signed %s already, on %s", r.Participant, inst.ID, e.Date)}
+			case e.Action.Consents() && e.Date.Before(r.Date):
+				// Signature precedes ratification; one who joined by
+				// accession does not sign afterwards.
+				return fail.Field("action", "%s is a party to %s since %s (%s): a signature cannot follow", r.Participant, inst.ID, e.Date, humanAction(e.Action))
 			}
 		}
 		return nil

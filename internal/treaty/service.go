@@ -1,8 +1,10 @@
 package treaty
 
 import (
+	"cmp"
 	"context"
 	"io"
+	"slices"
 	"sort"
 	"sync"
 
@@ -34,7 +36,16 @@ type Service struct {
 	byKey   map[string]Instrument // by ID and alias, upper case
 	records map[string][]Record   // by instrument
 	kinds   map[string]state.Participant
+	rank    map[string]int // participants' names: their place in English order
+	force   map[string]force
+	members map[string][]Member // Member States by regional group, in name order
 }
+
+// force is an instrument's entry into force and the date of the deposit
+// that reached its threshold, as EntryIntoForce gives them with the
+// parent's entry into force: the same on every date, so worked out once
+// per load.
+type force struct{ eif, nth civil.Date }
 
 // NewService returns a Service over the stores.
 func NewService(st Versioned, states state.Store) *Service {
@@ -47,6 +58,9 @@ type snapshot struct {
 	byKey   map[string]Instrument
 	records map[string][]Record
 	parts   map[string]state.Participant
+	rank    map[string]int
+	force   map[string]force    // by instrument ID
+	members map[string][]Member // Member States by regional group, in name order
 }
 
 // load returns the current data, reloading it if the records changed.
@@ -81,9 +95,25 @@ func (s *Service) load(ctx context.Context) (snapshot, error) {
 		for _, p := range ps {
 			s.kinds[p.Code] = p
 		}
+		s.rank = nameRanks(ps)
+		s.members = map[string][]Member{}
+		for _, p := range ps {
+			if p.Kind == state.MemberState {
+				s.members[p.RegionalGroup] = append(s.members[p.RegionalGroup], Member{Code: p.Code, Name: p.Name})
+			}
+		}
+		for g := range s.members {
+			sortByName(s.members[g], func(m Member) string { return m.Name }, s.rank)
+		}
+		s.force = map[string]force{}
+		snap := snapshot{byKey: s.byKey, records: s.records}
+		for _, in := range insts {
+			eif, nth := EntryIntoForce(in, s.records[in.ID], snap.parentEIF(in))
+			s.force[in.ID] = force{eif, nth}
+		}
 		s.version, s.loaded = v, true
 	}
-	return snapshot{insts: s.insts, byKey: s.byKey, records: s.records, parts: s.kinds}, nil
+	return snapshot{insts: s.insts, byKey: s.byKey, records: s.records, parts: s.kinds, rank: s.rank, force: s.force, members: s.members}, nil
 }
 
 // Invalidate makes the next answer reload its data, for tests and after
@@ -149,11 +179,11 @@ func (s *Service) Instrument(ctx context.Context, idOrAlias string) (Instrument,
 // Report is the status of an instrument on a date, with the lists that
 // the pages and the API show.
 type Report struct {
-	Instrument  Instrument          `json:"instrument"`
-	Status                          // counts and entry into force
+	Instrument    Instrument          `json:"instrument"`
+	Status                            // counts and entry into force
 	PartyList     []Entry             `json:"party_list"`
-	SignatoryList []Entry             `json:"signatory_list"` // signed, not (or no longer) party
-	NotParty    map[string][]Member `json:"member_states_not_party"` // Member States by regional group
+	SignatoryList []Entry             `json:"signatory_list"`          // signed, not (or no longer) party
+	NotParty      map[string][]Member `json:"member_states_not_party"` // Member States by regional group
 }
 
 // Member is a Member State in a list.
@@ -188,9 +218,16 @@ func (s *Service) Status(ctx context.Context, idOrAlias string, on civil.Date) (
 	if on.Before(in.Adopted) {
 		return rep, fail.Field("date", "%s is before %s was adopted (%s)", on, in.ID, in.Adopted)
 	}
-	rep.Status = Compute(in, snap.records[in.ID], on, snap.isState, snap.parentEIF(in))
-	party := map[string]bool{}
-	for _, st := range rep.Standings {
+	f := snap.force[in.ID]
+	rep.Status = compute(in, snap.records[in.ID], on, snap.isState, f.eif, f.nth)
+	// The lists are made in the order of the participants' names, so
+	// they are sorted as they are made.
+	party := make(map[string]bool, rep.Parties)
+	if rep.Parties > 0 {
+		rep.PartyList = make([]Entry, 0, rep.Parties)
+	}
+	for _, i := range orderByName(rep.Standings, func(st Standing) string { return snap.parts[st.Participant].Name }, snap.rank) {
+		st := rep.Standings[i]
 		e := Entry{Code: st.Participant, Name: snap.parts[st.Participant].Name, Standing: st}
 		if st.Party() {
 			rep.PartyList = append(rep.PartyList, e)
@@ -199,15 +236,12 @@ func (s *Service) Status(ctx context.Context, idOrAlias string, on civil.Date) (
 			rep.SignatoryList = append(rep.SignatoryList, e)
 		}
 	}
-	for _, p := range snap.parts {
-		if p.Kind == state.MemberState && !party[p.Code] {
-			rep.NotParty[p.RegionalGroup] = append(rep.NotParty[p.RegionalGroup], Member{Code: p.Code, Name: p.Name})
+	for g, ms := range snap.members {
+		for _, m := range ms {
+			if !party[m.Code] {
+				rep.NotParty[g] = append(rep.NotParty[g], m)
+			}
 		}
-	}
-	sortByName(rep.PartyList, func(e Entry) string { return e.Name })
-	sortByName(rep.SignatoryList, func(e Entry) string { return e.Name })
-	for g := range rep.NotParty {
-		sortByName(rep.NotParty[g], func(m Member) string { return m.Name })
 	}
 	return rep, nil
 }
@@ -259,7 +293,8 @@ func (s *Service) Profile(ctx context.Context, code string, on civil.Date) ([]Pr
 			row.Standing = st.Standings[0]
 			// Entry into force for this participant depends on all deposits.
 			eif, nth := EntryIntoForce(in, snap.records[in.ID], snap.parentEIF(in))
-			if row.Standing.Party() {
+			// As Compute: not known before the threshold is reached.
+			if row.Standing.Party() && !nth.After(on) {
 				row.Standing.EntryIntoForce = participantEIF(in, eif, nth, row.Standing.Consented)
 			}
 		}
@@ -306,7 +341,8 @@ func (s *Service) Annex(ctx context.Context, ids []string, on civil.Date) (Annex
 		if a.RecordsAsOf.IsZero() || in.RecordsAsOf.Before(a.RecordsAsOf) {
 			a.RecordsAsOf = in.RecordsAsOf
 		}
-		st := Compute(in, snap.records[in.ID], on, snap.isState, snap.parentEIF(in))
+		f := snap.force[in.ID]
+		st := compute(in, snap.records[in.ID], on, snap.isState, f.eif, f.nth)
 		for _, sd := range st.Standings {
 			row, ok := rows[sd.Participant]
 			if !ok {
@@ -321,7 +357,7 @@ func (s *Service) Annex(ctx context.Context, ids []string, on civil.Date) (Annex
 	for _, r := range rows {
 		a.Rows = append(a.Rows, *r)
 	}
-	sortByName(a.Rows, func(r AnnexRow) string { return r.Name })
+	sortByName(a.Rows, func(r AnnexRow) string { return r.Name }, snap.rank)
 	return a, nil
 }
 
@@ -372,9 +408,64 @@ func (s *Service) Import(ctx context.Context, by access.Actor, r io.Reader, dryR
 	return res, s.store.ReplaceRecords(ctx, by, res.Instruments, rs)
 }
 
-// sortByName sorts a list by the names of its items, as an English reader
-// expects ("Côte d'Ivoire" before "Croatia").
-func sortByName[T any](list []T, name func(T) string) {
+// nameRanks places the participants' names in the order an English reader
+// expects, once per load: names that collate alike share a place, so that
+// sorting by place is sorting by name.
+func nameRanks(ps []state.Participant) map[string]int {
+	names := make([]string, 0, len(ps))
+	for _, p := range ps {
+		names = append(names, p.Name)
+	}
 	c := state.Collator()
-	sort.SliceStable(list, func(i, j int) bool { return c.CompareString(name(list[i]), name(list[j])) < 0 })
+	sort.SliceStable(names, func(i, j int) bool { return c.CompareString(names[i], names[j]) < 0 })
+	rank := make(map[string]int, len(names))
+	place := 0
+	for i, n := range names {
+		if i > 0 && c.CompareString(names[i-1], n) != 0 {
+			place = i
+		}
+		rank[n] = place
+	}
+	return rank
+}
+
+// sortByName sorts a list by the names of its items, as an English reader
+// expects ("Côte d'Ivoire" before "Croatia"), stably. rank gives the
+// names' places (nameRanks).
+func sortByName[T any](list []T, name func(T) string, rank map[string]int) {
+	order := orderByName(list, name, rank)
+	sorted := make([]T, len(list))
+	for i, at := range order {
+		sorted[i] = list[at]
+	}
+	copy(list, sorted)
+}
+
+// orderByName returns the positions of a list's items in the order of a
+// stable sort by their names (sortByName). A list with a name that rank
+// does not place is ordered with the collator instead.
+func orderByName[T any](list []T, name func(T) string, rank map[string]int) []int {
+	order := make([]int, len(list))
+	places := make([]int, len(list))
+	for i, x := range list {
+		order[i] = i
+		place, ok := rank[name(x)]
+		if !ok {
+			for j := range order {
+				order[j] = j
+			}
+			c := state.Collator()
+			sort.SliceStable(order, func(i, j int) bool { return c.CompareString(name(list[order[i]]), name(list[order[j]])) < 0 })
+			return order
+		}
+		places[i] = place
+	}
+	// Places, then positions: the order of a stable sort by name.
+	slices.SortFunc(order, func(a, b int) int {
+		if c := cmp.Compare(places[a], places[b]); c != 0 {
+			return c
+		}
+		return cmp.Compare(a, b)
+	})
+	return order
 }

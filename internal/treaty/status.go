@@ -40,8 +40,21 @@ type Status struct {
 // the parent instrument entered into force (zero if none or unknown),
 // before which a protocol cannot.
 func Compute(inst Instrument, records []Record, on civil.Date, isState func(string) bool, parentEIF civil.Date) Status {
-	st := Status{Date: on}
 	eif, nth := EntryIntoForce(inst, records, parentEIF)
+	return compute(inst, records, on, isState, eif, nth)
+}
+
+// compute is Compute given the instrument's entry into force and the date
+// of the deposit that reached its threshold, as EntryIntoForce returns
+// them: they do not depend on the date, so the Service works them out once
+// per load.
+func compute(inst Instrument, records []Record, on civil.Date, isState func(string) bool, eif, nth civil.Date) Status {
+	st := Status{Date: on}
+	if nth.After(on) {
+		// The deposit that reaches the threshold is still to come on
+		// that date: the entry into force is not known yet.
+		eif, nth = civil.Date{}, civil.Date{}
+	}
 	if !nth.IsZero() && !nth.After(on) {
 		st.ThresholdReached = nth
 	}
@@ -50,19 +63,26 @@ func Compute(inst Instrument, records []Record, on civil.Date, isState func(stri
 	} else if !eif.IsZero() {
 		st.EntryIntoForce = eif
 	}
-	by := map[string]*Standing{}
+	// One standing per participant, in the order they first appear.
+	index := make(map[string]int, len(records))
+	standings := make([]Standing, 0, len(records))
 	get := func(code string) *Standing {
-		s, ok := by[code]
+		i, ok := index[code]
 		if !ok {
-			s = &Standing{Participant: code}
-			by[code] = s
+			i = len(standings)
+			index[code] = i
+			standings = append(standings, Standing{Participant: code})
 		}
-		return s
+		return &standings[i]
 	}
 	// Records in date order, so that a participant that withdrew and
-	// joined again ends in the right state.
-	sorted := append([]Record(nil), records...)
-	sort.SliceStable(sorted, func(i, j int) bool { return sorted[i].Date.Before(sorted[j].Date) })
+	// joined again ends in the right state. The store gives them in that
+	// order already; only records in another order are copied and sorted.
+	sorted := records
+	if !sort.SliceIsSorted(records, func(i, j int) bool { return records[i].Date.Before(records[j].Date) }) {
+		sorted = append([]Record(nil), records...)
+		sort.SliceStable(sorted, func(i, j int) bool { return sorted[i].Date.Before(sorted[j].Date) })
+	}
 	for _, r := range sorted {
 		if r.Date.After(on) {
 			continue
@@ -88,7 +108,7 @@ func Compute(inst Instrument, records []Record, on civil.Date, isState func(stri
 			}
 		}
 	}
-	for _, s := range by {
+	for _, s := range standings {
 		if !s.Signed.IsZero() {
 			st.Signatories++
 		}
@@ -98,7 +118,9 @@ func Compute(inst Instrument, records []Record, on civil.Date, isState func(stri
 				st.StatesParties++
 			}
 		}
-		st.Standings = append(st.Standings, *s)
+	}
+	if len(standings) > 0 {
+		st.Standings = standings
 	}
 	return st
 }
@@ -139,7 +161,8 @@ func EntryIntoForce(inst Instrument, records []Record, parentEIF civil.Date) (ei
 // participantEIF is the date the instrument entered into force for a
 // participant that deposited on deposit: with the instrument for those
 // whose deposits counted towards the threshold, LaterDays after its own
-// deposit for those who came after.
+// deposit for those who came after, but never before the instrument
+// itself (the Protocols say "whichever is the later").
 func participantEIF(inst Instrument, eif, nth, deposit civil.Date) civil.Date {
 	if inst.Rule == nil || eif.IsZero() {
 		return civil.Date{}
@@ -147,7 +170,10 @@ func participantEIF(inst Instrument, eif, nth, deposit civil.Date) civil.Date {
 	if !deposit.After(nth) {
 		return eif
 	}
-	return deposit.AddDays(inst.Rule.LaterDays)
+	if later := deposit.AddDays(inst.Rule.LaterDays); later.After(eif) {
+		return later
+	}
+	return eif
 }
 
 // YearCount is the number of parties at the end of a year.

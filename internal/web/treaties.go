@@ -129,7 +129,12 @@ func (h *Handler) Instrument(w http.ResponseWriter, r *http.Request) {
 			h.Error(w, r, err)
 			return
 		}
-		if d.GrowthRows, err = h.treaties.Growth(r.Context(), in.ID, on); err != nil {
+		// Years after the records' date would only repeat the last count.
+		until := on
+		if in.RecordsAsOf.Before(until) {
+			until = in.RecordsAsOf
+		}
+		if d.GrowthRows, err = h.treaties.Growth(r.Context(), in.ID, until); err != nil {
 			h.Error(w, r, err)
 			return
 		}
@@ -207,7 +212,103 @@ type annexPage struct {
 	Annex       treaty.Annex
 	Instruments []treaty.Instrument // all that have records, for the chooser
 	Chosen      map[string]bool
-	Query       string
+	Rows        []annexRow // Annex.Rows, their cells written out
+}
+
+// annexRow is one participant of the annex, with its cells for every
+// instrument.
+type annexRow struct {
+	Code, Name string
+	Cells      template.HTML
+}
+
+// annexRows writes the cells of the annex's rows in the reader's language.
+// The full annex has thousands of cells (every participant by 15
+// instruments); written here, once each, they cost a fraction of what the
+// template spent evaluating each one by reflection. The markup and the
+// escaping are the template's: <td>signature</td><td>party since, with the
+// code of the action in an <abbr>, or the withdrawal</td>.
+func annexRows(l *i18n.Locale, a treaty.Annex) []annexRow {
+	dates := map[civil.Date]string{} // dates recur: each is formatted once
+	date := func(d civil.Date) string {
+		s, ok := dates[d]
+		if !ok {
+			s = annexText(l.Date(d.Time()))
+			dates[d] = s
+		}
+		return s
+	}
+	codes := annexAttr(l.T("annex.codes"))
+	var b strings.Builder
+	b.Grow(len(a.Rows) * len(a.Instruments) * 48)
+	ends := make([]int, len(a.Rows))
+	for i, r := range a.Rows {
+		for _, c := range r.Cells {
+			b.WriteString("<td>")
+			if !c.Signed.IsZero() {
+				b.WriteString(date(c.Signed))
+			}
+			b.WriteString("</td><td>")
+			if c.Party() {
+				b.WriteString(date(c.Consented))
+				if code := c.Action.Code(); code != "" {
+					b.WriteString(` <abbr title="`)
+					b.WriteString(codes)
+					b.WriteString(`">`)
+					b.WriteString(annexText(code))
+					b.WriteString("</abbr>")
+				}
+			} else if !c.Withdrawn.IsZero() {
+				b.WriteString(`<span class="meta">`)
+				b.WriteString(annexText(l.T("annex.withdrawn", "date", c.Withdrawn.Time())))
+				b.WriteString("</span>")
+			}
+			b.WriteString("</td>")
+		}
+		ends[i] = b.Len()
+	}
+	all, start := b.String(), 0
+	rows := make([]annexRow, len(a.Rows))
+	for i, r := range a.Rows {
+		rows[i] = annexRow{Code: r.Code, Name: r.Name, Cells: template.HTML(all[start:ends[i]])}
+		start = ends[i]
+	}
+	return rows
+}
+
+// The contexts of the values in the annex's cells, for html/template to
+// escape them in: element text, and a double-quoted attribute.
+var (
+	annexTextTmpl = template.Must(template.New("").Parse(`{{.}}`))
+	annexAttrTmpl = template.Must(template.New("").Parse(`<i title="{{.}}">`))
+)
+
+// annexText escapes s as html/template does in element text. A string
+// without any of the characters html/template replaces in text and
+// attributes (NUL " & ' + < >) is written as it is; any other goes
+// through html/template itself.
+func annexText(s string) string {
+	if !strings.ContainsAny(s, "\x00\"&'+<>") {
+		return s
+	}
+	return annexEscape(annexTextTmpl, s, "", "")
+}
+
+// annexAttr escapes s as html/template does in a double-quoted attribute.
+func annexAttr(s string) string {
+	if !strings.ContainsAny(s, "\x00\"&'+<>") {
+		return s
+	}
+	return annexEscape(annexAttrTmpl, s, `<i title="`, `">`)
+}
+
+func annexEscape(t *template.Template, s, before, after string) string {
+	var b strings.Builder
+	if err := t.Execute(&b, s); err != nil {
+		// A string always executes; this is only a safe answer.
+		return template.HTMLEscapeString(s)
+	}
+	return strings.TrimSuffix(strings.TrimPrefix(b.String(), before), after)
 }
 
 // annexFor reads the instruments and date of an annex request.
@@ -222,6 +323,9 @@ func (h *Handler) annexFor(r *http.Request) (treaty.Annex, error) {
 		d, err := civil.Parse(s)
 		if err != nil {
 			return treaty.Annex{}, fail.Field("date", "%v", err)
+		}
+		if d.After(on) {
+			return treaty.Annex{}, fail.Field("date", "%s is in the future; status is known up to today", d)
 		}
 		on = d
 	}
@@ -259,18 +363,15 @@ func (h *Handler) Annex(w http.ResponseWriter, r *http.Request) {
 		h.Error(w, r, err)
 		return
 	}
-	d := annexPage{Annex: a, Chosen: map[string]bool{}}
+	d := annexPage{Annex: a, Chosen: map[string]bool{}, Rows: annexRows(h.Locale(r), a)}
 	for _, in := range insts {
 		if in.Records {
 			d.Instruments = append(d.Instruments, in)
 		}
 	}
-	var qs []string
 	for _, in := range a.Instruments {
 		d.Chosen[in.ID] = true
-		qs = append(qs, "instrument="+in.ID)
 	}
-	d.Query = strings.Join(append(qs, "date="+a.Date.String()), "&")
 	h.render(w, r, http.StatusOK, "annex", "treaties", d)
 }
 
@@ -326,11 +427,12 @@ func (h *Handler) NewRecord(w http.ResponseWriter, r *http.Request) {
 	h.render(w, r, http.StatusOK, "record", "treaties", d)
 }
 
-// recordFromForm reads the record form; a bad date is named by its field.
-func recordFromForm(r *http.Request) (treaty.Record, error) {
+// recordFromForm reads the record form, with an instrument's alias turned
+// into its number; a bad date is named by its field.
+func (h *Handler) recordFromForm(r *http.Request) (treaty.Record, error) {
 	f := r.PostForm
 	rec := treaty.Record{Instrument: f.Get("instrument"), Participant: strings.ToUpper(f.Get("participant")),
-		Action: treaty.Action(f.Get("action")), Declarations: strings.TrimSpace(f.Get("declarations")),
+		Action: treaty.Action(f.Get("action")), Declarations: strings.TrimSpace(strings.ReplaceAll(f.Get("declarations"), "\r\n", "\n")),
 		Source: strings.TrimSpace(f.Get("source")), Exception: strings.TrimSpace(f.Get("exception"))}
 	for _, fd := range []struct {
 		name string
@@ -344,13 +446,16 @@ func recordFromForm(r *http.Request) (treaty.Record, error) {
 			*fd.dst = d
 		}
 	}
+	if in, err := h.treaties.Instrument(r.Context(), rec.Instrument); err == nil {
+		rec.Instrument = in.ID
+	}
 	return rec, nil
 }
 
 // CreateRecord handles the record form.
 func (h *Handler) CreateRecord(w http.ResponseWriter, r *http.Request) {
 	by := access.FromContext(r.Context())
-	rec, err := recordFromForm(r)
+	rec, err := h.recordFromForm(r)
 	if err == nil {
 		rec, err = h.store.AddRecord(r.Context(), by, rec)
 	}
@@ -408,7 +513,7 @@ func (h *Handler) UpdateRecord(w http.ResponseWriter, r *http.Request) {
 		h.NotFound(w, r)
 		return
 	}
-	rec, err := recordFromForm(r)
+	rec, err := h.recordFromForm(r)
 	rec.ID = id
 	if err == nil {
 		rec, err = h.store.UpdateRecord(r.Context(), access.FromContext(r.Context()), rec)

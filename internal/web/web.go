@@ -199,7 +199,7 @@ type Page struct {
 	CSRF    string
 	Unread  int
 	Nav     string // the navigation entry of this page
-	Path    string // the request's path, for the language switcher
+	Path    string // the request's path and query, for the language switcher to come back to
 	Done    string // message key of a completed action, from ?done=
 	Version string
 	Base    string // the site's public URL
@@ -238,7 +238,7 @@ func (h *Handler) Locale(r *http.Request) *i18n.Locale {
 
 func (h *Handler) page(w http.ResponseWriter, r *http.Request, nav string, data any) *Page {
 	a := access.FromContext(r.Context())
-	p := &Page{L: h.Locale(r), Locales: h.bundle.Locales(), Actor: a, Nav: nav, Path: r.URL.Path,
+	p := &Page{L: h.Locale(r), Locales: h.bundle.Locales(), Actor: a, Nav: nav, Path: r.URL.RequestURI(),
 		Version: h.version, Base: h.baseURL, Request: audit.MetaFrom(r.Context()).RequestID, Data: data}
 	p.CSRF = h.csrfToken(w, r)
 	if done := r.URL.Query().Get("done"); done != "" && p.L.Has("done."+done) {
