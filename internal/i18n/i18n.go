@@ -51,6 +51,8 @@ type Locale struct {
 	msgs     map[string]msg
 	fallback *Locale
 	printer  *message.Printer
+	// dateParts is Meta.DateFormat split into text and placeholders.
+	dateParts []string
 }
 
 // msg is a message: one text, or plural forms.
@@ -135,7 +137,8 @@ func LoadFS(fsys fs.FS, dir string) (*Bundle, error) {
 				return nil, fmt.Errorf("catalogue %s: _meta.digits: %w", f, err)
 			}
 		}
-		b.locales[name] = &Locale{Tag: tag, Meta: file.Meta, msgs: file.Messages, printer: message.NewPrinter(ptag)}
+		b.locales[name] = &Locale{Tag: tag, Meta: file.Meta, msgs: file.Messages, printer: message.NewPrinter(ptag),
+			dateParts: splitDateFormat(file.Meta.DateFormat)}
 	}
 	fb, ok := b.locales[Fallback]
 	if !ok {
@@ -326,12 +329,50 @@ func (l *Locale) Date(t time.Time) string {
 	if t.IsZero() {
 		return ""
 	}
-	return strings.NewReplacer(
-		"{d}", strconv.Itoa(t.Day()),
-		"{month}", l.Meta.Months[t.Month()-1],
-		"{yyyy}", strconv.Itoa(t.Year()),
-		"{mm}", fmt.Sprintf("%02d", int(t.Month())),
-	).Replace(l.Meta.DateFormat)
+	// The format is split into its literal text and placeholders once,
+	// when the catalogue loads: pages such as the status annex format
+	// thousands of dates.
+	var b strings.Builder
+	b.Grow(len(l.Meta.DateFormat) + 12)
+	for _, part := range l.dateParts {
+		switch part {
+		case "{d}":
+			b.WriteString(strconv.Itoa(t.Day()))
+		case "{month}":
+			b.WriteString(l.Meta.Months[t.Month()-1])
+		case "{yyyy}":
+			b.WriteString(strconv.Itoa(t.Year()))
+		case "{mm}":
+			if t.Month() < 10 {
+				b.WriteByte('0')
+			}
+			b.WriteString(strconv.Itoa(int(t.Month())))
+		default:
+			b.WriteString(part)
+		}
+	}
+	return b.String()
+}
+
+// splitDateFormat splits a date format into literal text and placeholders.
+func splitDateFormat(f string) []string {
+	var parts []string
+	for f != "" {
+		i := strings.IndexByte(f, '{')
+		if i < 0 {
+			return append(parts, f)
+		}
+		j := strings.IndexByte(f[i:], '}')
+		if j < 0 {
+			return append(parts, f)
+		}
+		if i > 0 {
+			parts = append(parts, f[:i])
+		}
+		parts = append(parts, f[i:i+j+1])
+		f = f[i+j+1:]
+	}
+	return parts
 }
 
 // DateTime formats a time in UTC as the language writes dates, with hours
