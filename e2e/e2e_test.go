@@ -554,6 +554,7 @@ func (e *env) run(t *testing.T) {
 	t.Run("treaty records and their rules", e.testTreatyRecords)
 	t.Run("treaty pages in French and Arabic", e.testTreatyLanguages)
 	t.Run("pages fit a phone screen", e.testPhoneWidth)
+	t.Run("accessibility (WCAG 2.1 AA, axe-core)", e.testAccessibility)
 	t.Run("change password", e.testChangePassword)
 	t.Run("screenshots", e.testScreenshots)
 }

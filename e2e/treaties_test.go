@@ -110,13 +110,14 @@ func (e *env) testInstrumentStatus(t *testing.T) {
 		t.Errorf("the list of parties has %d rows, the count says %d", got, late.Parties)
 	}
 
-	// The chart and the map are images with a title that says what they show.
-	for _, c := range []struct{ sel, title string }{
-		{"figure.chart svg", "Parties to the Organized Crime Convention at the end of each year"},
-		{"figure.map svg", "Parties to the Organized Crime Convention on 18 December 2013"},
+	// The chart is an image and the map a group of links, each with a title
+	// that says what it shows.
+	for _, c := range []struct{ sel, title, role string }{
+		{"figure.chart svg", "Parties to the Organized Crime Convention at the end of each year", "img"},
+		{"figure.map svg", "Parties to the Organized Crime Convention on 18 December 2013", "group"},
 	} {
-		if got := eval[string](b, fmt.Sprintf(`(document.querySelector(%s) || {getAttribute: () => "missing"}).getAttribute("role")`, jsString(c.sel))); got != "img" {
-			t.Errorf("%s: role %q, want img", c.sel, got)
+		if got := eval[string](b, fmt.Sprintf(`(document.querySelector(%s) || {getAttribute: () => "missing"}).getAttribute("role")`, jsString(c.sel))); got != c.role {
+			t.Errorf("%s: role %q, want %s", c.sel, got, c.role)
 			continue
 		}
 		// The accessible name is the title the SVG refers to.

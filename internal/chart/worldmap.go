@@ -267,7 +267,9 @@ type MapSpec struct {
 // Render draws the map.
 func (w *World) Render(spec MapSpec) template.HTML {
 	var b strings.Builder
-	fmt.Fprintf(&b, `<svg class="worldmap" viewBox="0 0 %s %s" role="img" aria-labelledby="map-title map-desc" xmlns="http://www.w3.org/2000/svg">`, num(w.width), num(w.height))
+	// A group, not an image: its countries are links, and an image may not
+	// contain interactive parts.
+	fmt.Fprintf(&b, `<svg class="worldmap" viewBox="0 0 %s %s" role="group" aria-labelledby="map-title map-desc" xmlns="http://www.w3.org/2000/svg">`, num(w.width), num(w.height))
 	fmt.Fprintf(&b, `<title id="map-title">%s</title><desc id="map-desc">%s</desc>`, template.HTMLEscapeString(spec.Title), template.HTMLEscapeString(spec.Desc))
 	b.WriteString(`<path class="sphere" d="` + w.outline() + `"/>`)
 	var dots strings.Builder
