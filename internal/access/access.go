@@ -63,6 +63,7 @@ type Actor struct {
 	Contributor string // contributor code, for donors
 	Locale      string // the user's chosen language, if any
 	SessionCSRF string // the session's CSRF token; empty for token and CLI actors
+	ViaToken    bool   // the request carries an API token
 }
 
 // Anonymous is the public.
@@ -189,6 +190,20 @@ func Allowed(a Actor, action Action, state string) bool {
 // DeniedKey is the message key of a refusal by the policy; pages name the
 // reader's role with it.
 const DeniedKey = "error.403.role"
+
+// Covered returns the part of the programme whose records of an action's
+// kind the actor may reach: all of it, one State's, or none. The storage
+// layer turns it into the condition of its query, so that the policy table
+// decides lists as it decides single records.
+func Covered(a Actor, action Action) Scope {
+	switch {
+	case Allowed(a, action, ""):
+		return Scope{All: true}
+	case a.State != "" && Allowed(a, action, a.State):
+		return Scope{State: a.State}
+	}
+	return Scope{}
+}
 
 // Check returns nil when a may take the action, Unauthorized when signing in
 // might help, and Forbidden otherwise.

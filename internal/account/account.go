@@ -140,12 +140,17 @@ type Store interface {
 	CreateToken(ctx context.Context, by access.Actor, t Token, hash string) (Token, error)
 	Tokens(ctx context.Context, by access.Actor, userID int64) ([]Token, error)
 	RevokeToken(ctx context.Context, by access.Actor, id int64) error
+	// RevokeTokens revokes every token of an account.
+	RevokeTokens(ctx context.Context, by access.Actor, userID int64) error
 	TokenUser(ctx context.Context, hash string, now time.Time) (User, error)
 
-	// Failures returns the failed attempts counted under key since since.
+	// Failures returns the attempts counted under key since since.
 	Failures(ctx context.Context, key string, since time.Time) (count int, first time.Time, err error)
-	// AddFailure counts one failed attempt under key in a window that starts
-	// again when the previous one began before since.
-	AddFailure(ctx context.Context, key string, now, since time.Time) error
+	// AddFailure counts one attempt under key, in a window that starts
+	// again when the previous one began before since, and returns the new
+	// count and the window's start, atomically.
+	AddFailure(ctx context.Context, key string, now, since time.Time) (count int, first time.Time, err error)
+	// ForgiveFailure takes back one attempt: the one that succeeded.
+	ForgiveFailure(ctx context.Context, key string) error
 	ClearFailures(ctx context.Context, key string) error
 }

@@ -7,7 +7,9 @@ import (
 	"log/slog"
 	"math"
 	"strings"
+	"sync"
 	"time"
+	"unicode/utf8"
 
 	"github.com/cpcj/cpcj/internal/access"
 	"github.com/cpcj/cpcj/internal/fail"
@@ -76,8 +78,15 @@ func (s *Service) verify(ctx context.Context, pw, hash string) (bool, error) {
 }
 
 // dummyHash is verified against when the account does not exist, so that
-// the answer takes as long as for a wrong password.
-var dummyHash, _ = HashPassword("no account has this password")
+// the answer takes as long as for a wrong password. It is made on first
+// use, not when the program starts.
+var dummyHash = sync.OnceValue(func() string {
+	h, err := HashPassword("no account has this password")
+	if err != nil {
+		panic(err) // crypto/rand does not fail on supported platforms
+	}
+	return h
+})
 
 // SignIn checks the credentials and opens a session. It returns the session
 // token for the cookie. Wrong e-mail and wrong password get the same answer.
@@ -86,19 +95,22 @@ func (s *Service) SignIn(ctx context.Context, email, password, address, userAgen
 	now := s.Now()
 	since := now.Add(-FailureWindow)
 	accountKey, addressKey := "signin:account:"+email, "signin:address:"+address
+	// Every attempt is counted before the password is checked, and the
+	// count decides: so parallel attempts cannot all slip under the limit.
+	// A success takes its attempt back.
 	for _, k := range []struct {
 		key, msgKey string
 		limit       int
 		what        string
 	}{{accountKey, "signin.too_many.account", MaxAccountFailure, "this account"}, {addressKey, "signin.too_many.address", MaxAddressFailure, "your address"}} {
-		n, first, err := s.Store.Failures(ctx, k.key, since)
+		n, first, err := s.Store.AddFailure(ctx, k.key, now, since)
 		if err != nil {
 			return User{}, "", err
 		}
-		if n >= k.limit {
+		if n > k.limit {
 			wait := first.Add(FailureWindow).Sub(now)
-			mins := int(math.Ceil(wait.Minutes()))
-			return User{}, "", &fail.Error{Kind: fail.TooMany, RetryAfter: int(math.Ceil(wait.Seconds())),
+			mins := max(1, int(math.Ceil(wait.Minutes())))
+			return User{}, "", &fail.Error{Kind: fail.TooMany, RetryAfter: max(1, int(math.Ceil(wait.Seconds()))),
 				Message: fmt.Sprintf("Too many failed sign-in attempts for %s. Try again in %d minute%s.", k.what, mins, plural(mins)),
 				Key:     k.msgKey, Args: []any{"n", mins}}
 		}
@@ -112,7 +124,7 @@ func (s *Service) SignIn(ctx context.Context, email, password, address, userAgen
 	u, hash, err := s.Store.Credentials(ctx, email)
 	switch {
 	case fail.Is(err, fail.NotFound):
-		hash = dummyHash
+		hash = dummyHash()
 	case err != nil:
 		return User{}, "", err
 	}
@@ -121,15 +133,13 @@ func (s *Service) SignIn(ctx context.Context, email, password, address, userAgen
 		return User{}, "", err
 	}
 	if !ok || tooLong || u.ID == 0 || u.Disabled {
-		for _, k := range []string{accountKey, addressKey} {
-			if err := s.Store.AddFailure(ctx, k, now, since); err != nil {
-				return User{}, "", err
-			}
-		}
 		s.Log.InfoContext(ctx, "sign-in failed", "email", email, "address", address)
 		return User{}, "", fail.New(fail.Unauthorized, "The e-mail address or password is not right.")
 	}
 	if err := s.Store.ClearFailures(ctx, accountKey); err != nil {
+		return User{}, "", err
+	}
+	if err := s.Store.ForgiveFailure(ctx, addressKey); err != nil {
 		return User{}, "", err
 	}
 	token := NewSecret(32)
@@ -172,7 +182,9 @@ func (s *Service) FromToken(ctx context.Context, token string) (access.Actor, er
 		}
 		return access.Anonymous, err
 	}
-	return u.Actor(), nil
+	a := u.Actor()
+	a.ViaToken = true
+	return a, nil
 }
 
 // SignOut ends the session of the token.
@@ -279,7 +291,12 @@ func (s *Service) ResetPassword(ctx context.Context, by access.Actor, userID int
 	if err := s.Store.SetPassword(ctx, by, userID, hash); err != nil {
 		return err
 	}
-	return s.Store.DeleteOtherSessions(ctx, userID, "")
+	if err := s.Store.DeleteOtherSessions(ctx, userID, ""); err != nil {
+		return err
+	}
+	// An administrator resets a password after a compromise: the tokens
+	// made with the old one must stop working too.
+	return s.Store.RevokeTokens(ctx, by, userID)
 }
 
 // CreateToken issues an API token for the actor. The token itself is
@@ -288,8 +305,25 @@ func (s *Service) CreateToken(ctx context.Context, by access.Actor, name string,
 	if err := access.Check(by, access.UseAccount, ""); err != nil {
 		return Token{}, "", err
 	}
+	if by.ViaToken {
+		// Otherwise a stolen token could make itself a successor that
+		// outlives its expiry and its revocation.
+		return Token{}, "", fail.New(fail.Forbidden, "An API token cannot make tokens: sign in to the site, or ask an administrator.")
+	}
+	return s.CreateTokenFor(ctx, by, by.UserID, name, ttl)
+}
+
+// CreateTokenFor issues an API token for an account: the actor's own, or,
+// for an administrator at the command line, anyone's. The token acts with
+// its owner's role and scope.
+func (s *Service) CreateTokenFor(ctx context.Context, by access.Actor, owner int64, name string, ttl time.Duration) (Token, string, error) {
+	if owner != by.UserID {
+		if err := access.Check(by, access.ManageUsers, ""); err != nil {
+			return Token{}, "", err
+		}
+	}
 	name = strings.TrimSpace(name)
-	if name == "" || len(name) > 100 {
+	if name == "" || len(name) > 100 || !utf8.ValidString(name) {
 		return Token{}, "", fail.Field("name", "give the token a name of 1 to 100 characters, saying what uses it")
 	}
 	if ttl < 0 || ttl > 366*24*time.Hour {
@@ -297,7 +331,7 @@ func (s *Service) CreateToken(ctx context.Context, by access.Actor, name string,
 	}
 	secret := TokenPrefix + NewSecret(32)
 	now := s.Now()
-	t := Token{UserID: by.UserID, Name: name, Prefix: secret[:len(TokenPrefix)+6], CreatedAt: now}
+	t := Token{UserID: owner, Name: name, Prefix: secret[:len(TokenPrefix)+6], CreatedAt: now}
 	if ttl > 0 {
 		exp := now.Add(ttl)
 		t.ExpiresAt = &exp
@@ -306,7 +340,7 @@ func (s *Service) CreateToken(ctx context.Context, by access.Actor, name string,
 	if err != nil {
 		return Token{}, "", err
 	}
-	s.notify(ctx, by.UserID, "A new API token was created for your account",
+	s.notify(ctx, owner, "A new API token was created for your account",
 		fmt.Sprintf("The API token %q (%s…) was created. If you did not do this, revoke it on your account page.", t.Name, t.Prefix), "/account")
 	return t, secret, nil
 }
@@ -329,9 +363,15 @@ func plural(n int) string {
 	return "s"
 }
 
+// truncate cuts s to at most n bytes, at a character boundary, and drops
+// bytes that are not UTF-8 (PostgreSQL refuses them).
 func truncate(s string, n int) string {
+	s = strings.ToValidUTF8(s, "")
 	if len(s) <= n {
 		return s
+	}
+	for n > 0 && !utf8.RuneStart(s[n]) {
+		n--
 	}
 	return s[:n]
 }

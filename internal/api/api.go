@@ -265,6 +265,7 @@ func query(r *http.Request, allowed ...string) (url.Values, error) {
 const (
 	DefaultLimit = 100
 	MaxLimit     = 500
+	MaxOffset    = 10_000_000
 )
 
 // paging reads limit and offset.
@@ -278,8 +279,8 @@ func paging(q url.Values) (limit, offset int, err error) {
 	}
 	if s := q.Get("offset"); s != "" {
 		offset, err = strconv.Atoi(s)
-		if err != nil || offset < 0 {
-			return 0, 0, fail.Field("offset", "must be a whole number, 0 or more")
+		if err != nil || offset < 0 || offset > MaxOffset {
+			return 0, 0, fail.Field("offset", "must be a whole number from 0 to %d", MaxOffset)
 		}
 	}
 	return limit, offset, nil

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"strconv"
 	"strings"
 
 	"github.com/cpcj/cpcj/internal/access"
@@ -248,9 +249,15 @@ func (h *Handler) ImportRecords(w http.ResponseWriter, r *http.Request) {
 	if err == nil {
 		body, err = readBody(r)
 	}
+	dry := false
+	if err == nil && q.Has("dry_run") {
+		if dry, err = strconv.ParseBool(q.Get("dry_run")); err != nil {
+			err = fail.Field("dry_run", "use true or false")
+		}
+	}
 	var res treaty.ImportResult
 	if err == nil {
-		res, err = h.Treaties.Import(r.Context(), by, bytes.NewReader(body), q.Get("dry_run") == "true")
+		res, err = h.Treaties.Import(r.Context(), by, bytes.NewReader(body), dry)
 	}
 	var ie *treaty.ImportError
 	switch {

@@ -27,7 +27,6 @@ type Bars struct {
 	FirstYear int // the year of the first bar
 	Bars      []Bar
 	Markers   []Marker
-	YLabel    string
 }
 
 const (

@@ -46,6 +46,7 @@ func commands() []command {
 		{"user", "add|list|password|token", "manage accounts (e.g. create the first administrator)", user},
 		{"audit", "verify", "check that the audit trail has not been altered", auditCmd},
 		{"treaty", "status|export|import", "treaty status on a date; export and import participation records", treatyCmd},
+		{"stats", "import|export", "import statistics (SDMX-CSV, UNODC and World Bank files); export a dataflow", statsCmd},
 		{"backup", "FILE", "write a consistent copy of the SQLite database to FILE", backup},
 		{"restore", "FILE", "replace the SQLite database with the backup in FILE (servers stopped)", restore},
 		{"version", "", "print the version", version},
@@ -142,8 +143,11 @@ func requireSchema(ctx context.Context, db *store.DB) error {
 	if err != nil {
 		return err
 	}
-	if have != want {
+	switch {
+	case have < want:
 		return fmt.Errorf("the database schema is at version %d, this program needs %d: run 'cpcj migrate' first", have, want)
+	case have > want:
+		return fmt.Errorf("the database schema (version %d) is newer than this program (version %d): use the cpcj of the release that migrated it", have, want)
 	}
 	return nil
 }

@@ -65,7 +65,6 @@ func serve(ctx context.Context, env Env, args []string) error {
 		}
 		notes.Sender, notes.Mail = smtp, true
 		runner.Every(notify.DeliverJob, deliverEvery, notes.Deliver)
-		runner.Handle(notify.DeliverNowJob, notes.Deliver)
 	}
 	runner.Every("session.cleanup", cleanupEvery, func(ctx context.Context, _ job.Job) error {
 		now := time.Now()
@@ -141,7 +140,7 @@ func prepareSchema(ctx context.Context, db *store.DB, cfg config.Config, env Env
 	if err != nil {
 		return err
 	}
-	if have != want {
+	if have < want {
 		return fmt.Errorf("the database schema is at version %d and this program needs %d: run 'cpcj migrate' (or start with --migrate)", have, want)
 	}
 	return nil

@@ -66,7 +66,7 @@ func interleave(args []string) (flags, positional []string) {
 
 func boolFlag(a string) bool {
 	switch strings.TrimLeft(a, "-") {
-	case "list", "dry-run", "json", "h", "help":
+	case "list", "dry-run", "h", "help":
 		return true
 	}
 	return false

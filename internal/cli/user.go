@@ -220,7 +220,7 @@ func userToken(ctx context.Context, env Env, args []string) error {
 	if u.Disabled {
 		return fmt.Errorf("the account %s is disabled", u.Email)
 	}
-	t, secret, err := acc.CreateToken(ctx, u.Actor(), name, time.Duration(days)*24*time.Hour)
+	t, secret, err := acc.CreateTokenFor(ctx, access.System("cpcj user token"), u.ID, name, time.Duration(days)*24*time.Hour)
 	if err != nil {
 		return err
 	}

@@ -265,12 +265,24 @@ func (c *Config) Validate() error {
 // Secure.
 func (c *Config) Secure() bool { return strings.HasPrefix(c.BaseURL, "https://") }
 
-// redact hides the password in a URL.
+// redact hides the password in a URL: the user:password part and a
+// password parameter. A URL that does not parse is not shown at all, since
+// where its password is cannot be told.
 func redact(s string) string {
-	u, err := url.Parse(s)
-	if err != nil || u.User == nil {
-		return s
+	if !strings.Contains(s, "://") {
+		return s // a file path
 	}
+	u, err := url.Parse(s)
+	if err != nil {
+		return "(a URL that cannot be read)"
+	}
+	q := u.Query()
+	for k := range q {
+		if strings.EqualFold(k, "password") || strings.EqualFold(k, "sslpassword") {
+			q.Set(k, "xxxxx")
+		}
+	}
+	u.RawQuery = q.Encode()
 	return u.Redacted()
 }
 

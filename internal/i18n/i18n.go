@@ -16,6 +16,7 @@ import (
 	"io/fs"
 	"path"
 	"regexp"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -112,6 +113,10 @@ func LoadFS(fsys fs.FS, dir string) (*Bundle, error) {
 		if err != nil {
 			return nil, fmt.Errorf("catalogue %s: %q is not a language tag: %w", f, name, err)
 		}
+		if tag.String() != name {
+			// Catalogues are found by their tag's canonical form.
+			return nil, fmt.Errorf("catalogue %s: name the file %s.json, the canonical form of its language tag", f, tag.String())
+		}
 		raw, err := fs.ReadFile(fsys, f)
 		if err != nil {
 			return nil, err
@@ -195,7 +200,7 @@ func checkAgainst(name string, l, fb *Locale) error {
 		got, want := placeholders(m), placeholders(f)
 		extra := []string{}
 		for _, p := range got {
-			if !contains(want, p) {
+			if !slices.Contains(want, p) {
 				extra = append(extra, p)
 			}
 		}
@@ -204,15 +209,6 @@ func checkAgainst(name string, l, fb *Locale) error {
 		}
 	}
 	return nil
-}
-
-func contains(list []string, s string) bool {
-	for _, x := range list {
-		if x == s {
-			return true
-		}
-	}
-	return false
 }
 
 // Locales lists the catalogues, fallback first.

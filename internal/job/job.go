@@ -32,8 +32,10 @@ type Store interface {
 	// Enqueue adds a job unless an unfinished one has the same Dedupe key;
 	// it reports whether the job was added.
 	Enqueue(ctx context.Context, j Job) (bool, error)
-	// Claim leases the next due job to worker until now+lease.
-	Claim(ctx context.Context, worker string, now time.Time, lease time.Duration) (Job, bool, error)
+	// Claim leases the next due job of one of the kinds (any kind when
+	// kinds is nil) to worker until now+lease. A job whose lease ran out on
+	// its last attempt is marked failed instead of run again.
+	Claim(ctx context.Context, worker string, kinds []string, now time.Time, lease time.Duration) (Job, bool, error)
 	// Finish records the outcome of a job the worker holds: done when runErr
 	// is nil, pending again at retryAt when retryAt is set, failed
 	// otherwise. A non-nil next is enqueued in the same transaction. If the
@@ -42,6 +44,8 @@ type Store interface {
 	Finish(ctx context.Context, id int64, worker string, runErr error, retryAt time.Time, next *Job) error
 	// CountJobs returns the number of jobs by status.
 	CountJobs(ctx context.Context) (map[string]int, error)
+	// Expedite brings the pending job with the dedupe key forward to now.
+	Expedite(ctx context.Context, dedupe string, now time.Time) error
 }
 
 // ErrLeaseLost says a job's outcome came too late: its lease had run out
@@ -118,10 +122,40 @@ func (r *Runner) Enqueue(ctx context.Context, j Job) error {
 	return nil
 }
 
+// kinds lists the kinds of job the runner has handlers for.
+func (r *Runner) kinds() []string {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	out := make([]string, 0, len(r.handlers))
+	for k := range r.handlers {
+		out = append(out, k)
+	}
+	return out
+}
+
+// Soon brings a scheduled job (a periodic one, by its kind) forward to now
+// and wakes the runner: new work has arrived for it.
+func (r *Runner) Soon(ctx context.Context, dedupe string) error {
+	if err := r.store.Expedite(ctx, dedupe, r.now()); err != nil {
+		return fmt.Errorf("expedite %s: %w", dedupe, err)
+	}
+	select {
+	case r.wake <- struct{}{}:
+	default:
+	}
+	return nil
+}
+
 // Run works until ctx is done. It first makes sure every periodic job is
 // scheduled.
 func (r *Runner) Run(ctx context.Context) {
+	r.mu.Lock()
+	var periodic []string
 	for kind := range r.periodic {
+		periodic = append(periodic, kind)
+	}
+	r.mu.Unlock()
+	for _, kind := range periodic {
 		if _, err := r.store.Enqueue(ctx, Job{Kind: kind, Dedupe: kind, RunAt: r.now()}); err != nil {
 			r.log.ErrorContext(ctx, "schedule periodic job", "kind", kind, "err", err)
 		}
@@ -143,7 +177,9 @@ func (r *Runner) RunOne(ctx context.Context) bool {
 	if ctx.Err() != nil {
 		return false
 	}
-	j, ok, err := r.store.Claim(ctx, r.worker, r.now(), r.Lease)
+	// Only kinds this runner can do: a server without a mail server, or an
+	// older one during an upgrade, must leave other servers' jobs alone.
+	j, ok, err := r.store.Claim(ctx, r.worker, r.kinds(), r.now(), r.Lease)
 	if err != nil {
 		if ctx.Err() == nil {
 			r.log.ErrorContext(ctx, "claim job", "err", err)

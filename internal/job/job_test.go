@@ -240,7 +240,7 @@ func TestExpiredLeaseIsTakenOver(t *testing.T) {
 			t.Fatal(err)
 		}
 		// A worker claims the job and dies without finishing it.
-		if _, ok, err := db.Claim(t.Context(), "crashed-worker", t0, 5*time.Minute); err != nil || !ok {
+		if _, ok, err := db.Claim(t.Context(), "crashed-worker", nil, t0, 5*time.Minute); err != nil || !ok {
 			t.Fatalf("Claim = %v, %v", ok, err)
 		}
 		if g.at(t0, 4*time.Minute) {
@@ -280,21 +280,19 @@ func TestPanickingHandler(t *testing.T) {
 	})
 }
 
-func TestUnknownKindFailsAtOnce(t *testing.T) {
+// A runner leaves alone the kinds it has no handler for: another server
+// (one with a mail server, or a newer one during an upgrade) does them.
+func TestUnknownKindLeftForOthers(t *testing.T) {
 	t.Parallel()
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
 		g := newRig(t, db)
-		if err := g.r.Enqueue(t.Context(), job.Job{Kind: "nobody-handles-this"}); err != nil {
+		if err := g.r.Enqueue(t.Context(), job.Job{Kind: "nobody-here-handles-this"}); err != nil {
 			t.Fatal(err)
 		}
-		if !g.r.RunOne(t.Context()) {
-			t.Fatal("did not run")
+		if g.r.RunOne(t.Context()) {
+			t.Fatal("the runner claimed a job it has no handler for")
 		}
-		if r := g.lastRun(t); r.err == nil || !strings.Contains(r.err.Error(), `no handler for job kind "nobody-handles-this"`) {
-			t.Errorf("observed %v", r.err)
-		}
-		// Retrying cannot help a job nobody handles.
-		g.counts(t, map[string]int{"failed": 1})
+		g.counts(t, map[string]int{"pending": 1})
 	})
 }
 

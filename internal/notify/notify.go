@@ -54,12 +54,15 @@ type Sender interface {
 	Send(ctx context.Context, m Mail) error
 }
 
-// The jobs that send due e-mail: the periodic one, which retries what
-// failed, and the one a new notification starts at once.
-const (
-	DeliverJob    = "mail.deliver"
-	DeliverNowJob = "mail.deliver.now"
-)
+// DeliverJob is the periodic job that sends due e-mail; a new notification
+// brings its next run forward. Being one job, it never runs twice at once,
+// on one server or several, so no message is sent twice.
+const DeliverJob = "mail.deliver"
+
+// deliverFor bounds one run of Deliver, well within the job's lease, so
+// that a slow mail server cannot make another server take the job over
+// while it is still sending.
+const deliverFor = 2 * time.Minute
 
 // Service writes notifications and delivers the outbox.
 type Service struct {
@@ -87,7 +90,7 @@ func (s *Service) Notify(ctx context.Context, userID int64, subject, body, link 
 		return fmt.Errorf("add notification: %w", err)
 	}
 	if s.Mail && s.Jobs != nil {
-		return s.Jobs.Enqueue(ctx, job.Job{Kind: DeliverNowJob, Dedupe: DeliverNowJob, MaxAttempts: 1})
+		return s.Jobs.Soon(ctx, DeliverJob)
 	}
 	return nil
 }
@@ -98,7 +101,8 @@ func (s *Service) Deliver(ctx context.Context, _ job.Job) error {
 	if s.Sender == nil {
 		return nil
 	}
-	for {
+	until := s.Now().Add(deliverFor)
+	for s.Now().Before(until) {
 		due, err := s.Store.DueMail(ctx, s.Now(), 50)
 		if err != nil {
 			return err
@@ -126,4 +130,5 @@ func (s *Service) Deliver(ctx context.Context, _ job.Job) error {
 			return nil
 		}
 	}
+	return nil
 }

@@ -118,6 +118,11 @@ func TestNotifyWithMail(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
 		g := newNoteRig(t, db, true)
 		g.svc.Jobs = job.NewRunner(db, slog.New(slog.DiscardHandler), nil)
+		// The periodic delivery job, as serve schedules it, an hour away.
+		later := time.Now().Add(time.Hour)
+		if _, err := db.Enqueue(t.Context(), job.Job{Kind: notify.DeliverJob, Dedupe: notify.DeliverJob, RunAt: later}); err != nil {
+			t.Fatal(err)
+		}
 		us := recipients(t, db, 2)
 		if err := g.svc.Notify(t.Context(), us[0].ID, "Your account", "It was created.", "/account"); err != nil {
 			t.Fatal(err)
@@ -139,10 +144,16 @@ func TestNotifyWithMail(t *testing.T) {
 		if strings.Contains(ms[1].Body, "https://") {
 			t.Errorf("body without a link holds one: %q", ms[1].Body)
 		}
-		// One delivery job, however many notifications.
+		// One delivery job, however many notifications, brought forward
+		// to now.
 		counts, err := db.CountJobs(t.Context())
 		if err != nil || counts["pending"] != 1 {
 			t.Errorf("jobs %v, %v; want one pending delivery", counts, err)
+		}
+		if j, ok, err := db.Claim(t.Context(), "w", []string{notify.DeliverJob}, time.Now().Add(time.Second), time.Minute); err != nil || !ok {
+			t.Errorf("the delivery job is not due now: %v, %v", ok, err)
+		} else if j.Kind != notify.DeliverJob {
+			t.Errorf("claimed %s, want %s", j.Kind, notify.DeliverJob)
 		}
 		// The notification is in the application too.
 		if n, _ := db.UnreadCount(t.Context(), us[0].Actor()); n != 1 {

@@ -18,8 +18,10 @@ import (
 )
 
 // SMTP sends e-mail through a mail server named by a URL:
-// smtp://user:password@host:587 (STARTTLS when the server offers it) or
-// smtps://… (TLS from the start, usually port 465).
+// smtp://user:password@host:587 (STARTTLS, which a server on another
+// machine must offer, so that no one on the way can strip it) or smtps://…
+// (TLS from the start, usually port 465). Only a server on the same machine
+// (localhost) is spoken to in the clear.
 type SMTP struct {
 	addr     string
 	host     string
@@ -99,10 +101,14 @@ func (s *SMTP) Send(ctx context.Context, m Mail) error {
 	}
 	defer c.Close()
 	if !s.implicit {
-		if ok, _ := c.Extension("STARTTLS"); ok {
+		ok, _ := c.Extension("STARTTLS")
+		switch {
+		case ok:
 			if err := c.StartTLS(tlsConf); err != nil {
 				return fmt.Errorf("starttls: %w", err)
 			}
+		case !loopback(s.host):
+			return fmt.Errorf("the mail server %s does not offer STARTTLS: cpcj will not send mail in the clear; use smtps:// or a server that offers it", s.addr)
 		}
 	}
 	if s.auth != nil {
@@ -144,4 +150,13 @@ func (s *SMTP) message(to *mail.Address, m Mail) []byte {
 	qp.Write([]byte(strings.ReplaceAll(m.Body, "\n", "\r\n")))
 	qp.Close()
 	return b.Bytes()
+}
+
+// loopback reports whether host is this machine.
+func loopback(host string) bool {
+	if host == "localhost" {
+		return true
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
 }

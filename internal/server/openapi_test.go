@@ -221,7 +221,7 @@ func TestOpenAPIResponses(t *testing.T) {
 		var tok struct {
 			ID int64 `json:"id"`
 		}
-		decodeJSON(t, h.do(t, call{method: "POST", path: "/api/v1/me/tokens", as: fp, via: viaToken, body: `{"name":"old","expires_in_days":1}`}), http.StatusCreated, &tok)
+		decodeJSON(t, h.do(t, call{method: "POST", path: "/api/v1/me/tokens", as: fp, body: `{"name":"old","expires_in_days":1}`}), http.StatusCreated, &tok)
 		h.do(t, call{method: "DELETE", path: fmt.Sprintf("/api/v1/me/tokens/%d", tok.ID), as: fp, via: viaToken})
 
 		etag := h.get(t, "/api/v1/states?limit=20", nil).header.Get("ETag")
@@ -247,7 +247,7 @@ func TestOpenAPIResponses(t *testing.T) {
 			{"me", call{path: "/api/v1/me", as: fp, via: viaToken}, 200},
 			{"me by session", call{path: "/api/v1/me", as: fp}, 200},
 			{"tokens", call{path: "/api/v1/me/tokens", as: fp, via: viaToken}, 200},
-			{"create token", call{method: "POST", path: "/api/v1/me/tokens", as: fp, via: viaToken, body: `{"name":"oa","expires_in_days":30}`}, 201},
+			{"create token", call{method: "POST", path: "/api/v1/me/tokens", as: fp, body: `{"name":"oa","expires_in_days":30}`}, 201},
 			{"revoke token", call{method: "DELETE", path: fmt.Sprintf("/api/v1/me/tokens/%d", tok.ID), as: fp, via: viaToken}, 204},
 			{"notifications", call{path: "/api/v1/me/notifications", as: fp, via: viaToken}, 200},
 			{"unread notifications", call{path: "/api/v1/me/notifications?unread=true&limit=5", as: fp, via: viaToken}, 200},
@@ -265,8 +265,8 @@ func TestOpenAPIResponses(t *testing.T) {
 			{"problem: bad body", call{method: "POST", path: "/api/v1/users", as: admin, via: viaToken, body: `{"name":5}`}, 400},
 			{"problem: conflict", call{method: "POST", path: "/api/v1/users", as: admin, via: viaToken,
 				body: `{"email":"oa@cpcj.test","name":"Open API","role":"donor","contributor":"NOR","password":"` + password + `"}`}, 409},
-			{"problem: too large", call{method: "POST", path: "/api/v1/me/tokens", as: fp, via: viaToken, body: `{"name":"` + strings.Repeat("x", maxBody) + `"}`}, 413},
-			{"problem: wrong media type", call{method: "POST", path: "/api/v1/me/tokens", as: fp, via: viaToken, body: `{"name":"x"}`, ctype: "text/plain"}, 400},
+			{"problem: too large", call{method: "POST", path: "/api/v1/me/tokens", as: fp, body: `{"name":"` + strings.Repeat("x", maxBody) + `"}`}, 413},
+			{"problem: wrong media type", call{method: "POST", path: "/api/v1/me/tokens", as: fp, body: `{"name":"x"}`, ctype: "text/plain"}, 400},
 			{"problem: no CSRF header", call{method: "POST", path: "/api/v1/me/tokens", as: fp, body: `{"name":"x"}`, noCSRF: true}, 403},
 		} {
 			t.Run(tc.name, func(t *testing.T) {

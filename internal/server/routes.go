@@ -9,12 +9,13 @@ import (
 	"github.com/cpcj/cpcj/internal/api"
 	"github.com/cpcj/cpcj/internal/audit"
 	"github.com/cpcj/cpcj/internal/notify"
+	"github.com/cpcj/cpcj/internal/sdmx"
 	"github.com/cpcj/cpcj/internal/state"
 	"github.com/cpcj/cpcj/internal/treaty"
 )
 
-// Kind says which conventions a route follows: errors as HTML pages or as
-// problem documents, and how CSRF is checked.
+// Kind says which conventions a route follows: errors as HTML pages, as
+// problem documents or as SDMX error messages, and how CSRF is checked.
 type Kind int
 
 // The kinds of route.
@@ -22,6 +23,7 @@ const (
 	Page Kind = iota // HTML; forms carry a CSRF token
 	API              // JSON under /api/v1; sessions send X-CSRF-Token
 	Ops              // health, readiness, metrics, static files
+	SDMX             // SDMX REST under /sdmx/rest: read-only, public, SDMX-ML errors
 )
 
 // Route is one entry of the route table.
@@ -96,7 +98,24 @@ func (s *Server) routeTable() []Route {
 
 		ops("GET /api/v1/openapi.json", s.serveOpenAPI),
 	}
+	routes = append(routes, sdmxRoutes(s.sdmx)...)
 	return append(routes, apiRoutes(a)...)
+}
+
+// sdmxRoutes are the routes of the SDMX REST API (SDMX 2.1 paths): structure
+// queries, each part of the path optional from the right, and data queries.
+func sdmxRoutes(x *sdmx.Handler) []Route {
+	r := func(pattern string, h http.HandlerFunc) Route { return Route{Pattern: pattern, Kind: SDMX, Handler: h} }
+	return []Route{
+		r("GET /sdmx/rest/{resource}", x.Structure),
+		r("GET /sdmx/rest/{resource}/{agencyID}", x.Structure),
+		r("GET /sdmx/rest/{resource}/{agencyID}/{resourceID}", x.Structure),
+		r("GET /sdmx/rest/{resource}/{agencyID}/{resourceID}/{version}", x.Structure),
+		r("GET /sdmx/rest/{resource}/{agencyID}/{resourceID}/{version}/{itemID}", x.Structure),
+		r("GET /sdmx/rest/data/{flowRef}", x.Data),
+		r("GET /sdmx/rest/data/{flowRef}/{key}", x.Data),
+		r("GET /sdmx/rest/data/{flowRef}/{key}/{providerRef}", x.Data),
+	}
 }
 
 // apiRoutes are the routes of the JSON API, each with its OpenAPI
@@ -188,7 +207,7 @@ func apiRoutes(a *api.Handler) []Route {
 			Summary: "The caller's API tokens (never their secrets)", Access: signedIn, Response: api.List[account.Token]{}}),
 		rest("POST /api/v1/me/tokens", a.CreateToken, api.Op{ID: "createToken", Tag: "me",
 			Summary: "Make an API token", Access: signedIn, Body: api.NewToken{}, Response: api.CreatedToken{}, Status: http.StatusCreated,
-			Description: "The secret is in the answer, once; cpcj keeps only its hash. The token acts with the caller's role and scope."}),
+			Description: "The secret is in the answer, once; cpcj keeps only its hash. The token acts with the caller's role and scope. Only a signed-in session makes tokens: a call made with a token is refused (403)."}),
 		rest("DELETE /api/v1/me/tokens/{id}", a.RevokeToken, api.Op{ID: "revokeToken", Tag: "me",
 			Summary: "Revoke one of the caller's API tokens", Access: signedIn, Params: []api.Param{idParam}, Status: http.StatusNoContent}),
 		rest("GET /api/v1/me/notifications", a.ListNotifications, api.Op{ID: "listNotifications", Tag: "me",

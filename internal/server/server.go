@@ -6,12 +6,15 @@ package server
 
 import (
 	"context"
+	"crypto/subtle"
 	"fmt"
 	"log/slog"
 	"net"
 	"net/http"
+	"net/url"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/cpcj/cpcj/internal/access"
 	"github.com/cpcj/cpcj/internal/account"
@@ -21,6 +24,7 @@ import (
 	"github.com/cpcj/cpcj/internal/fail"
 	"github.com/cpcj/cpcj/internal/i18n"
 	"github.com/cpcj/cpcj/internal/resolution"
+	"github.com/cpcj/cpcj/internal/sdmx"
 	"github.com/cpcj/cpcj/internal/store"
 	"github.com/cpcj/cpcj/internal/treaty"
 	"github.com/cpcj/cpcj/internal/web"
@@ -35,6 +39,7 @@ type Server struct {
 	log      *slog.Logger
 	api      *api.Handler
 	web      *web.Handler
+	sdmx     *sdmx.Handler
 	metrics  *Metrics
 	openapi  []byte
 	handler  http.Handler
@@ -74,6 +79,7 @@ func New(d Deps) (*Server, error) {
 	if err != nil {
 		return nil, fmt.Errorf("web UI: %w", err)
 	}
+	s.sdmx = sdmx.New(sdmx.Deps{Store: d.DB, Log: d.Log, BaseURL: d.Config.BaseURL, Version: d.Version})
 	s.routes = s.routeTable()
 	s.handler = s.build()
 	return s, nil
@@ -112,6 +118,7 @@ func (s *Server) build() http.Handler {
 		mux.Handle(r.Pattern, named(h))
 	}
 	// Unmatched paths get the 404 of their kind.
+	mux.HandleFunc("/sdmx/", s.sdmx.NotFound)
 	mux.HandleFunc("/api/", func(w http.ResponseWriter, r *http.Request) {
 		api.Error(w, r, s.log, fail.New(fail.NotFound, "There is no API operation at %s %s. See %s/openapi.json.", r.Method, r.URL.Path, api.Prefix))
 	})
@@ -124,14 +131,9 @@ func (s *Server) build() http.Handler {
 	})
 	cop := http.NewCrossOriginProtection()
 	cop.SetDenyHandler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		err := fail.New(fail.Forbidden, "Cross-origin request refused: the form did not come from this site.")
-		if strings.HasPrefix(r.URL.Path, api.Prefix) {
-			api.Error(w, r, s.log, err)
-			return
-		}
-		s.web.Error(w, r, err)
+		s.fail(w, r, fail.New(fail.Forbidden, "Cross-origin request refused: the form did not come from this site."))
 	}))
-	var h http.Handler = mux
+	var h http.Handler = sdmx.StripSlash(mux)
 	h = s.authenticate(h)
 	h = s.locale(h)
 	h = cop.Handler(h)
@@ -152,9 +154,13 @@ type routeBox struct{ pattern string }
 func (s *Server) observe(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		start := time.Now()
-		id := r.Header.Get("X-Request-Id")
-		if id == "" || len(id) > 64 || strings.ContainsFunc(id, func(c rune) bool { return c < '!' || c > '~' }) {
-			id = account.NewSecret(12)
+		// The id is always cpcj's own: it goes into the audit trail, where
+		// a client must not choose what is written. A client's id is
+		// logged beside it, to follow a request across systems.
+		id := account.NewSecret(12)
+		clientID := r.Header.Get("X-Request-Id")
+		if len(clientID) > 64 || strings.ContainsFunc(clientID, func(c rune) bool { return c < '!' || c > '~' }) {
+			clientID = ""
 		}
 		w.Header().Set("X-Request-Id", id)
 		box := &routeBox{}
@@ -170,7 +176,7 @@ func (s *Server) observe(next http.Handler) http.Handler {
 		s.metrics.observe(route, r.Method, sw.status, took)
 		level := slog.LevelInfo
 		switch {
-		case sw.status >= 500:
+		case sw.status >= 500 && sw.status != http.StatusNotImplemented: // 501 answers a request for what is not built
 			level = slog.LevelError
 		case route == "GET /healthz" || route == "GET /readyz" || route == "GET /metrics":
 			level = slog.LevelDebug
@@ -178,7 +184,7 @@ func (s *Server) observe(next http.Handler) http.Handler {
 		s.log.LogAttrs(ctx, level, "request",
 			slog.String("request_id", id), slog.String("method", r.Method), slog.String("path", r.URL.Path),
 			slog.String("route", route), slog.Int("status", sw.status), slog.Int64("bytes", sw.bytes),
-			slog.Duration("took", took), slog.String("address", audit.MetaFrom(ctx).Address))
+			slog.Duration("took", took), slog.String("address", audit.MetaFrom(ctx).Address), slog.String("client_request_id", clientID))
 	})
 }
 
@@ -228,11 +234,7 @@ func (s *Server) recover(next http.Handler) http.Handler {
 			}
 			err := fmt.Errorf("panic: %v", p)
 			s.log.ErrorContext(r.Context(), "handler panicked", "err", err, "path", r.URL.Path)
-			if strings.HasPrefix(r.URL.Path, api.Prefix) {
-				api.Error(w, r, s.log, err)
-				return
-			}
-			s.web.Error(w, r, err)
+			s.fail(w, r, err)
 		}()
 		next.ServeHTTP(w, r)
 	})
@@ -258,17 +260,38 @@ func (s *Server) headers(next http.Handler) http.Handler {
 func (s *Server) limitBody(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if r.ContentLength > s.cfg.MaxBodyBytes {
-			err := &fail.Error{Kind: fail.TooLarge, Message: fmt.Sprintf("The request body (%d bytes) is larger than the limit of %d bytes.", r.ContentLength, s.cfg.MaxBodyBytes)}
-			if strings.HasPrefix(r.URL.Path, api.Prefix) {
-				api.Error(w, r, s.log, err)
-			} else {
-				s.web.Error(w, r, err)
-			}
+			s.fail(w, r, &fail.Error{Kind: fail.TooLarge, Message: fmt.Sprintf("The request body (%d bytes) is larger than the limit of %d bytes.", r.ContentLength, s.cfg.MaxBodyBytes)})
 			return
 		}
 		r.Body = http.MaxBytesReader(w, r.Body, s.cfg.MaxBodyBytes)
+		// Text that is not UTF-8 would reach the database, which
+		// PostgreSQL refuses: the request is refused here instead.
+		if r.URL.RawQuery != "" && !utf8.ValidString(r.URL.RawQuery) || strings.Contains(r.URL.RawQuery, "%") && !validQuery(r.URL.RawQuery) {
+			s.fail(w, r, &fail.Error{Kind: fail.Invalid, Field: "query", Message: "the query string is not valid UTF-8 text"})
+			return
+		}
 		next.ServeHTTP(w, r)
 	})
+}
+
+// validQuery reports whether every name and value of a query string
+// decodes to valid UTF-8.
+func validQuery(raw string) bool {
+	q, err := url.ParseQuery(raw)
+	if err != nil {
+		return true // the handler's own parsing names the problem
+	}
+	for k, vs := range q {
+		if !utf8.ValidString(k) {
+			return false
+		}
+		for _, v := range vs {
+			if !utf8.ValidString(v) {
+				return false
+			}
+		}
+	}
+	return true
 }
 
 // locale picks the request's language: the account's choice, the cookie's,
@@ -296,7 +319,9 @@ func (s *Server) authenticate(next http.Handler) http.Handler {
 	cookieName := web.SessionCookie(s.cfg.Secure())
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		ctx := r.Context()
-		if h := r.Header.Get("Authorization"); h != "" {
+		// Only the API reads tokens: a proxy's Basic credentials in front
+		// of the site must not turn pages into JSON refusals.
+		if h := r.Header.Get("Authorization"); h != "" && strings.HasPrefix(r.URL.Path, api.Prefix) {
 			token, ok := strings.CutPrefix(h, "Bearer ")
 			if !ok {
 				api.Error(w, r, s.log, &fail.Error{Kind: fail.Unauthorized, Field: "Authorization", Message: "use the form: Authorization: Bearer cpcj_…"})
@@ -321,12 +346,35 @@ func (s *Server) authenticate(next http.Handler) http.Handler {
 			case fail.Is(err, fail.Unauthorized):
 				http.SetCookie(w, &http.Cookie{Name: cookieName, Value: "", Path: "/", MaxAge: -1, HttpOnly: true, Secure: s.cfg.Secure(), SameSite: http.SameSiteLaxMode})
 			default:
-				s.web.Error(w, r, err)
+				if isSDMX(r) {
+					s.sdmx.WriteError(w, r, err)
+				} else {
+					s.web.Error(w, r, err)
+				}
 				return
 			}
 		}
 		next.ServeHTTP(w, r.WithContext(ctx))
 	})
+}
+
+// isSDMX reports whether a request is for the SDMX API, whose clients read
+// SDMX error messages only.
+func isSDMX(r *http.Request) bool {
+	return r.URL.Path == "/sdmx" || strings.HasPrefix(r.URL.Path, "/sdmx/")
+}
+
+// fail answers a failure of the middleware in the form of the path's kind
+// of route: an SDMX error message, a problem document or an error page.
+func (s *Server) fail(w http.ResponseWriter, r *http.Request, err error) {
+	switch {
+	case isSDMX(r):
+		s.sdmx.WriteError(w, r, err)
+	case strings.HasPrefix(r.URL.Path, api.Prefix):
+		api.Error(w, r, s.log, err)
+	default:
+		s.web.Error(w, r, err)
+	}
 }
 
 // apiCSRF asks a browser session that changes data through the API to show
@@ -336,7 +384,7 @@ func (s *Server) apiCSRF(next http.Handler) http.Handler {
 		switch r.Method {
 		case http.MethodGet, http.MethodHead, http.MethodOptions:
 		default:
-			if a := access.FromContext(r.Context()); a.SessionCSRF != "" && r.Header.Get("X-CSRF-Token") != a.SessionCSRF {
+			if a := access.FromContext(r.Context()); a.SessionCSRF != "" && subtle.ConstantTimeCompare([]byte(r.Header.Get("X-CSRF-Token")), []byte(a.SessionCSRF)) != 1 {
 				api.Error(w, r, s.log, &fail.Error{Kind: fail.Forbidden, Field: "X-CSRF-Token", Message: "a browser session must send its CSRF token in this header"})
 				return
 			}
@@ -382,10 +430,13 @@ func (s *Server) Readyz(w http.ResponseWriter, r *http.Request) {
 		fmt.Fprintln(w, "database unreachable")
 		return
 	}
+	// A newer schema is ready too: during an upgrade the operator migrates
+	// first, and the servers still running the old release keep serving
+	// (migrations only add until the old release is gone).
 	have, want, err := s.db.SchemaVersion(ctx)
-	if err != nil || have != want {
+	if err != nil || have < want {
 		w.WriteHeader(http.StatusServiceUnavailable)
-		fmt.Fprintf(w, "schema version %d, want %d\n", have, want)
+		fmt.Fprintf(w, "schema version %d, this program needs %d: run cpcj migrate\n", have, want)
 		return
 	}
 	fmt.Fprintf(w, "ready: %s, schema version %d\n", s.db.Engine(), have)

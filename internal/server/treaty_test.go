@@ -563,7 +563,7 @@ func snapshotOf(t *testing.T, db *store.DB, dates []civil.Date) map[string]strin
 		}
 		var parentEIF civil.Date
 		if p, ok := byID[in.Parent]; ok {
-			parentEIF, _ = treaty.EntryIntoForce(p, records[p.ID], civil.Date{})
+			parentEIF, _ = treaty.EntryIntoForce(p, records[p.ID], civil.Date{}, nil)
 		}
 		for i, d := range dates {
 			if d.Before(in.Adopted) {

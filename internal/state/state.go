@@ -12,6 +12,7 @@ import (
 	"regexp"
 	"slices"
 
+	"golang.org/x/text/cases"
 	"golang.org/x/text/collate"
 	"golang.org/x/text/language"
 	"strings"
@@ -169,3 +170,16 @@ func SortByName(ps []Participant) {
 // Collator returns a collator for English names. A Collator is not safe for
 // concurrent use, so each sort makes its own.
 func Collator() *collate.Collator { return collate.New(language.English, collate.Loose) }
+
+// Matches reports whether the participant's name, common name or code
+// contains q, ignoring case (in every script) and accents' case alike.
+func (p Participant) Matches(q string) bool {
+	f := cases.Fold()
+	q = f.String(strings.TrimSpace(q))
+	for _, s := range []string{p.Name, p.CommonName, p.Code} {
+		if strings.Contains(f.String(s), q) {
+			return true
+		}
+	}
+	return false
+}

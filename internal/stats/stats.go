@@ -7,6 +7,7 @@ package stats
 import (
 	"context"
 	"fmt"
+	"strconv"
 	"strings"
 	"time"
 )
@@ -201,19 +202,28 @@ type Period struct {
 
 // ParsePeriod reads an SDMX period.
 func ParsePeriod(s string) (Period, error) {
-	bad := fmt.Errorf("%q is not a period: write a year (2013), a quarter (2013-Q1), a half-year (2013-S1) or a month (2013-01)", s)
+	// The error is built only when needed: loading reads tens of
+	// thousands of periods.
+	p, ok := parsePeriod(s)
+	if !ok {
+		return Period{}, fmt.Errorf("%q is not a period: write a year (2013), a quarter (2013-Q1), a half-year (2013-S1) or a month (2013-01)", s)
+	}
+	return p, nil
+}
+
+func parsePeriod(s string) (Period, bool) {
 	if len(s) < 4 {
-		return Period{}, bad
+		return Period{}, false
 	}
 	y, ok := digits(s[:4])
 	if !ok || y < 1000 {
-		return Period{}, bad
+		return Period{}, false
 	}
 	if len(s) == 4 {
-		return Period{Year: y, Kind: 'A'}, nil
+		return Period{Year: y, Kind: 'A'}, true
 	}
 	if len(s) < 6 || s[4] != '-' {
-		return Period{}, bad
+		return Period{}, false
 	}
 	rest := s[5:]
 	switch {
@@ -224,26 +234,26 @@ func ParsePeriod(s string) (Period, error) {
 			max = 2
 		}
 		if !ok || n < 1 || n > max {
-			return Period{}, bad
+			return Period{}, false
 		}
-		return Period{Year: y, Sub: n, Kind: rest[0]}, nil
+		return Period{Year: y, Sub: n, Kind: rest[0]}, true
 	case len(rest) == 2:
 		n, ok := digits(rest)
 		if !ok || n < 1 || n > 12 {
-			return Period{}, bad
+			return Period{}, false
 		}
-		return Period{Year: y, Sub: n, Kind: 'M'}, nil
+		return Period{Year: y, Sub: n, Kind: 'M'}, true
 	case len(rest) == 5 && rest[2] == '-':
 		// A date such as 2013-01-01, which SDMX allows for startPeriod:
 		// read as its month.
 		n, ok := digits(rest[:2])
 		d, ok2 := digits(rest[3:])
 		if !ok || !ok2 || n < 1 || n > 12 || d < 1 || d > 31 {
-			return Period{}, bad
+			return Period{}, false
 		}
-		return Period{Year: y, Sub: n, Kind: 'M'}, nil
+		return Period{Year: y, Sub: n, Kind: 'M'}, true
 	}
-	return Period{}, bad
+	return Period{}, false
 }
 
 func digits(s string) (int, bool) {
@@ -262,6 +272,9 @@ func (p Period) IsZero() bool { return p.Year == 0 }
 
 // String writes the period as SDMX does.
 func (p Period) String() string {
+	if p.Kind == 'A' && p.Year >= 1000 && p.Year <= 9999 {
+		return strconv.Itoa(p.Year) // the commonest case, without fmt
+	}
 	switch p.Kind {
 	case 'Q', 'S':
 		return fmt.Sprintf("%04d-%c%d", p.Year, p.Kind, p.Sub)

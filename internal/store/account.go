@@ -21,15 +21,14 @@ func scanUser(sc interface{ Scan(...any) error }, u *account.User) error {
 		tstamp{&u.CreatedAt}, tstamp{&u.UpdatedAt})
 }
 
-// userScope returns the condition that restricts accounts to what the
-// actor's scope covers: all of them programme-wide, those of its own State
-// for a focal point, and none otherwise.
+// userScope returns the condition that restricts accounts to those the
+// policy lets the actor read (access.ReadUsers): all, one State's, or none.
 func userScope(by access.Actor) (string, []any) {
-	s := by.Scope()
+	s := access.Covered(by, access.ReadUsers)
 	switch {
 	case s.All:
 		return "1 = 1", nil
-	case by.Role == access.FocalPoint && s.State != "":
+	case s.State != "":
 		return "state = ?", []any{s.State}
 	}
 	return "1 = 0", nil
@@ -176,7 +175,7 @@ func (db *DB) User(ctx context.Context, by access.Actor, id int64) (account.User
 
 // Users lists the accounts the actor's scope covers, by e-mail address.
 func (db *DB) Users(ctx context.Context, by access.Actor, f account.UserFilter) ([]account.User, int, error) {
-	if !by.Role.ProgrammeWide() && by.Role != access.FocalPoint {
+	if s := access.Covered(by, access.ReadUsers); !s.All && s.State == "" {
 		return nil, 0, access.Check(by, access.ReadUsers, "")
 	}
 	cond, args := userScope(by)
@@ -188,8 +187,8 @@ func (db *DB) Users(ctx context.Context, by access.Actor, f account.UserFilter) 
 		where, args = append(where, "state = ?"), append(args, f.State)
 	}
 	if f.Query != "" {
-		q := "%" + strings.ToLower(f.Query) + "%"
-		where, args = append(where, "(email LIKE ? OR LOWER(name) LIKE ?)"), append(args, q, q)
+		q := likeContains(strings.ToLower(f.Query))
+		where, args = append(where, `(email LIKE ? ESCAPE '\' OR LOWER(name) LIKE ? ESCAPE '\')`), append(args, q, q)
 	}
 	w := " WHERE " + strings.Join(where, " AND ")
 	c := db.reader()
@@ -198,7 +197,7 @@ func (db *DB) Users(ctx context.Context, by access.Actor, f account.UserFilter) 
 		return nil, 0, err
 	}
 	limit, offset := page(f.Limit, f.Offset)
-	rows, err := c.query(ctx, "SELECT "+accountColumns+" FROM account"+w+" ORDER BY email LIMIT ? OFFSET ?", append(args, limit, offset)...)
+	rows, err := c.query(ctx, "SELECT "+accountColumns+" FROM account"+w+" ORDER BY "+db.bytewise("email")+" LIMIT ? OFFSET ?", append(args, limit, offset)...)
 	if err != nil {
 		return nil, 0, err
 	}
@@ -314,7 +313,14 @@ func (db *DB) CreateToken(ctx context.Context, by access.Actor, tk account.Token
 	if err := access.Check(by, access.UseAccount, ""); err != nil {
 		return tk, err
 	}
-	tk.UserID = by.UserID
+	if tk.UserID == 0 {
+		tk.UserID = by.UserID
+	}
+	if tk.UserID != by.UserID {
+		if err := access.Check(by, access.ManageUsers, ""); err != nil {
+			return tk, err
+		}
+	}
 	// The caller's clock may carry nanoseconds and a zone; the token
 	// returned and digested must equal the one read back.
 	tk.CreatedAt = tk.CreatedAt.UTC().Truncate(time.Microsecond)
@@ -388,6 +394,27 @@ func (db *DB) RevokeToken(ctx context.Context, by access.Actor, id int64) error 
 	})
 }
 
+// RevokeTokens revokes every token of an account that is not revoked yet.
+func (db *DB) RevokeTokens(ctx context.Context, by access.Actor, userID int64) error {
+	if by.UserID != userID {
+		if err := access.Check(by, access.ManageUsers, ""); err != nil {
+			return err
+		}
+	}
+	return db.inTx(ctx, func(t *tx) error {
+		res, err := t.exec(ctx, "UPDATE api_token SET revoked_at = ? WHERE account_id = ? AND revoked_at IS NULL", db.now(), userID)
+		if err != nil {
+			return err
+		}
+		n, _ := res.RowsAffected()
+		if n == 0 {
+			return nil
+		}
+		return t.record(ctx, by, audit.Change{Action: "revoke_all", Entity: "api_token", EntityID: fmt.Sprint(userID),
+			Summary: fmt.Sprintf("%d tokens of account %d revoked", n, userID)})
+	})
+}
+
 // TokenUser returns the owner of a valid API token and notes its use.
 func (db *DB) TokenUser(ctx context.Context, hash string, now time.Time) (account.User, error) {
 	var u account.User
@@ -425,15 +452,28 @@ func (db *DB) Failures(ctx context.Context, key string, since time.Time) (int, t
 	return n, start, err
 }
 
-// AddFailure counts a failed attempt; a window that began before since
-// starts again.
-func (db *DB) AddFailure(ctx context.Context, key string, now, since time.Time) error {
-	return db.inTx(ctx, func(t *tx) error {
-		_, err := t.exec(ctx, `INSERT INTO signin_failure (key, window_start, count) VALUES (?, ?, 1)
+// AddFailure counts an attempt under key and returns the count and the
+// start of its window; a window that began before since starts again. The
+// count is taken in one statement, so parallel attempts each see their own.
+func (db *DB) AddFailure(ctx context.Context, key string, now, since time.Time) (int, time.Time, error) {
+	var n int
+	var start time.Time
+	err := db.inTx(ctx, func(t *tx) error {
+		return t.queryRow(ctx, `INSERT INTO signin_failure (key, window_start, count) VALUES (?, ?, 1)
 			ON CONFLICT (key) DO UPDATE SET
 				count = CASE WHEN signin_failure.window_start <= ? THEN 1 ELSE signin_failure.count + 1 END,
-				window_start = CASE WHEN signin_failure.window_start <= ? THEN excluded.window_start ELSE signin_failure.window_start END`,
-			key, now, since, since)
+				window_start = CASE WHEN signin_failure.window_start <= ? THEN excluded.window_start ELSE signin_failure.window_start END
+			RETURNING count, window_start`,
+			key, now, since, since).Scan(&n, tstamp{&start})
+	})
+	return n, start, err
+}
+
+// ForgiveFailure takes back one attempt counted under key: a sign-in that
+// succeeded.
+func (db *DB) ForgiveFailure(ctx context.Context, key string) error {
+	return db.inTx(ctx, func(t *tx) error {
+		_, err := t.exec(ctx, "UPDATE signin_failure SET count = count - 1 WHERE key = ? AND count > 0", key)
 		return err
 	})
 }

@@ -466,10 +466,10 @@ func TestDeleteSessions(t *testing.T) {
 		open(c.sec, "expired", now.Add(-2*time.Hour), time.Hour)
 		open(c.sec, "idle", now.Add(-3*time.Hour), 12*time.Hour)
 		open(c.sec, "fresh", now.Add(-time.Minute), 12*time.Hour)
-		if err := db.AddFailure(t.Context(), "old", now.Add(-time.Hour), now.Add(-2*time.Hour)); err != nil {
+		if _, _, err := db.AddFailure(t.Context(), "old", now.Add(-time.Hour), now.Add(-2*time.Hour)); err != nil {
 			t.Fatal(err)
 		}
-		if err := db.AddFailure(t.Context(), "new", now, now.Add(-time.Minute)); err != nil {
+		if _, _, err := db.AddFailure(t.Context(), "new", now, now.Add(-time.Minute)); err != nil {
 			t.Fatal(err)
 		}
 		n, err := db.DeleteExpiredSessions(t.Context(), now, now.Add(-2*time.Hour), now.Add(-15*time.Minute))
@@ -602,7 +602,7 @@ func TestFailures(t *testing.T) {
 		window := 15 * time.Minute
 		add := func(at time.Time) {
 			t.Helper()
-			if err := db.AddFailure(t.Context(), "k", at, at.Add(-window)); err != nil {
+			if _, _, err := db.AddFailure(t.Context(), "k", at, at.Add(-window)); err != nil {
 				t.Fatal(err)
 			}
 		}

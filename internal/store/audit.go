@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"database/sql"
 	"fmt"
 	"strconv"
 	"strings"
@@ -75,7 +76,7 @@ func (db *DB) AuditRecords(ctx context.Context, by access.Actor, f audit.Filter)
 		where, args = append(where, "entity_id = ?"), append(args, f.EntityID)
 	}
 	if f.Actor != "" {
-		where, args = append(where, "LOWER(actor) LIKE ?"), append(args, "%"+strings.ToLower(f.Actor)+"%")
+		where, args = append(where, `LOWER(actor) LIKE ? ESCAPE '\'`), append(args, likeContains(strings.ToLower(f.Actor)))
 	}
 	if !f.From.IsZero() {
 		where, args = append(where, "at >= ?"), append(args, f.From)
@@ -111,8 +112,19 @@ func (db *DB) AuditRecords(ctx context.Context, by access.Actor, f audit.Filter)
 // VerifyAudit walks the whole trail in order and returns the number of
 // records checked and the first problem, if any.
 func (db *DB) VerifyAudit(ctx context.Context) (int64, *audit.Problem, error) {
+	// The head and the records are read in one snapshot: a change committed
+	// between two separate reads would look like an insertion.
+	opts := &sql.TxOptions{ReadOnly: true}
+	if db.engine == Postgres {
+		opts.Isolation = sql.LevelRepeatableRead
+	}
+	stx, err := db.read.BeginTx(ctx, opts)
+	if err != nil {
+		return 0, nil, err
+	}
+	defer stx.Rollback()
 	var head audit.Head
-	c := db.reader()
+	c := conn{q: stx, db: db}
 	if err := c.queryRow(ctx, "SELECT seq, hash FROM audit_head WHERE id = 1").Scan(&head.Seq, &head.Hash); err != nil {
 		return 0, nil, fmt.Errorf("read audit head: %w", err)
 	}

@@ -120,9 +120,13 @@ func Restore(ctx context.Context, src, target string) (kept string, err error) {
 	// running) goes with the kept copy rather than being lost.
 	for _, suffix := range []string{"-wal", "-shm"} {
 		if kept != "" && exists(target+suffix) {
-			os.Rename(target+suffix, kept+suffix)
+			if err := os.Rename(target+suffix, kept+suffix); err != nil {
+				return kept, fmt.Errorf("keep the write-ahead log beside %s: %w", kept, err)
+			}
 		}
-		os.Remove(target + suffix)
+		if err := os.Remove(target + suffix); err != nil && !os.IsNotExist(err) {
+			return kept, err
+		}
 	}
 	if err := os.Rename(tmp, target); err != nil {
 		return kept, err

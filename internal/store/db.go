@@ -71,7 +71,8 @@ func Open(ctx context.Context, dbURL string, opt Options) (*DB, error) {
 	switch db.engine {
 	case Postgres:
 		if _, perr := url.Parse(dbURL); perr != nil {
-			return nil, fmt.Errorf("database URL is not a valid URL: %w", perr)
+			// The parse error quotes the URL, password and all: not shown.
+			return nil, fmt.Errorf("the database URL is not a valid URL")
 		}
 		db.write, err = sql.Open("pgx", dbURL)
 		if err != nil {
@@ -186,6 +187,14 @@ func (db *DB) inTx(ctx context.Context, fn func(tx *tx) error) error {
 		return fmt.Errorf("begin: %w", err)
 	}
 	t := &tx{conn: conn{q: stx, db: db}, sqltx: stx}
+	defer func() {
+		// A panic in fn must not leave the transaction open: on SQLite it
+		// would hold the only write connection for good.
+		if p := recover(); p != nil {
+			stx.Rollback()
+			panic(p)
+		}
+	}()
 	if err := fn(t); err != nil {
 		if rerr := stx.Rollback(); rerr != nil && !errors.Is(rerr, sql.ErrTxDone) {
 			return errors.Join(err, rerr)

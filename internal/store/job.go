@@ -4,7 +4,9 @@ import (
 	"context"
 	"database/sql"
 	"errors"
+	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/cpcj/cpcj/internal/job"
 )
@@ -37,18 +39,34 @@ func (t *tx) enqueue(ctx context.Context, j job.Job) (bool, error) {
 	return n > 0, err
 }
 
-// Claim leases the next due job: a pending one whose time has come, or a
-// running one whose lease ran out because its worker died.
-func (db *DB) Claim(ctx context.Context, worker string, now time.Time, lease time.Duration) (job.Job, bool, error) {
+// Claim leases the next due job of the kinds: a pending one whose time has
+// come, or a running one whose lease ran out because its worker died. A
+// running job whose lease ran out on its last attempt is marked failed
+// rather than run again and again.
+func (db *DB) Claim(ctx context.Context, worker string, kinds []string, now time.Time, lease time.Duration) (job.Job, bool, error) {
 	var j job.Job
 	var payload string
+	kindCond, args := "", []any{worker, now.Add(lease), now, now}
+	if kinds != nil {
+		if len(kinds) == 0 {
+			return j, false, nil
+		}
+		kindCond = " AND kind IN (" + strings.TrimSuffix(strings.Repeat("?, ", len(kinds)), ", ") + ")"
+		for _, k := range kinds {
+			args = append(args, k)
+		}
+	}
 	err := db.inTx(ctx, func(t *tx) error {
+		if _, err := t.exec(ctx, `UPDATE job SET status = 'failed', finished_at = ?, locked_until = NULL,
+			last_error = 'its lease ran out on its last attempt: the worker stopped or took too long'
+			WHERE status = 'running' AND locked_until < ? AND attempts >= max_attempts`, now, now); err != nil {
+			return err
+		}
 		return t.queryRow(ctx, `UPDATE job SET status = 'running', attempts = attempts + 1, locked_by = ?, locked_until = ?
 			WHERE id = (SELECT id FROM job
-				WHERE (status = 'pending' AND run_at <= ?) OR (status = 'running' AND locked_until < ?)
+				WHERE ((status = 'pending' AND run_at <= ?) OR (status = 'running' AND locked_until < ?))`+kindCond+`
 				ORDER BY run_at, id LIMIT 1`+db.skipLocked()+`)
-			RETURNING id, kind, payload, COALESCE(dedupe, ''), run_at, attempts, max_attempts`,
-			worker, now.Add(lease), now, now).
+			RETURNING id, kind, payload, COALESCE(dedupe, ''), run_at, attempts, max_attempts`, args...).
 			Scan(&j.ID, &j.Kind, &payload, &j.Dedupe, tstamp{&j.RunAt}, &j.Attempts, &j.MaxAttempts)
 	})
 	if errors.Is(err, sql.ErrNoRows) {
@@ -91,6 +109,14 @@ func (db *DB) Finish(ctx context.Context, id int64, worker string, runErr error,
 	})
 }
 
+// Expedite brings the pending job with the dedupe key forward to now.
+func (db *DB) Expedite(ctx context.Context, dedupe string, now time.Time) error {
+	return db.inTx(ctx, func(t *tx) error {
+		_, err := t.exec(ctx, "UPDATE job SET run_at = ? WHERE dedupe = ? AND status = 'pending' AND run_at > ?", now, dedupe, now)
+		return err
+	})
+}
+
 // DeleteFinishedJobs removes jobs that finished before the given time.
 func (db *DB) DeleteFinishedJobs(ctx context.Context, before time.Time) (int64, error) {
 	var n int64
@@ -124,10 +150,16 @@ func (db *DB) CountJobs(ctx context.Context) (map[string]int, error) {
 	return out, rows.Err()
 }
 
+// truncateErr keeps the start of an error message, cut at a character
+// boundary: a cut through a character is text PostgreSQL refuses.
 func truncateErr(err error) string {
-	s := err.Error()
+	s := strings.ToValidUTF8(err.Error(), "")
 	if len(s) > 2000 {
-		s = s[:2000]
+		n := 2000
+		for n > 0 && !utf8.RuneStart(s[n]) {
+			n--
+		}
+		s = s[:n]
 	}
 	return s
 }

@@ -68,7 +68,7 @@ func TestEnqueueDedupe(t *testing.T) {
 				t.Errorf("job %d without a dedupe key was refused", i+1)
 			}
 		}
-		j, ok, err := db.Claim(t.Context(), "w", t0, time.Minute)
+		j, ok, err := db.Claim(t.Context(), "w", nil, t0, time.Minute)
 		if err != nil || !ok || j.Dedupe != "mail" {
 			t.Fatalf("Claim = %+v, %v, %v", j, ok, err)
 		}
@@ -96,7 +96,7 @@ func TestClaim(t *testing.T) {
 		}
 		var order []string
 		for {
-			j, ok, err := db.Claim(t.Context(), "w1", t0.Add(30*time.Minute), time.Minute)
+			j, ok, err := db.Claim(t.Context(), "w1", nil, t0.Add(30*time.Minute), time.Minute)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -118,7 +118,7 @@ func TestClaim(t *testing.T) {
 		if _, err := db.Enqueue(t.Context(), job.Job{Kind: "empty", RunAt: t0}); err != nil {
 			t.Fatal(err)
 		}
-		j, _, _ := db.Claim(t.Context(), "w1", t0, time.Minute)
+		j, _, _ := db.Claim(t.Context(), "w1", nil, t0, time.Minute)
 		if string(j.Payload) != "{}" {
 			t.Errorf("an empty payload is stored as %q, want {}", j.Payload)
 		}
@@ -132,14 +132,14 @@ func TestClaimExpiredLease(t *testing.T) {
 		if _, err := db.Enqueue(t.Context(), job.Job{Kind: "slow", RunAt: t0}); err != nil {
 			t.Fatal(err)
 		}
-		first, ok, err := db.Claim(t.Context(), "dead-worker", t0, 5*time.Minute)
+		first, ok, err := db.Claim(t.Context(), "dead-worker", nil, t0, 5*time.Minute)
 		if err != nil || !ok {
 			t.Fatal(ok, err)
 		}
-		if _, ok, _ := db.Claim(t.Context(), "w2", t0.Add(4*time.Minute), 5*time.Minute); ok {
+		if _, ok, _ := db.Claim(t.Context(), "w2", nil, t0.Add(4*time.Minute), 5*time.Minute); ok {
 			t.Fatal("a job under lease was claimed again")
 		}
-		again, ok, err := db.Claim(t.Context(), "w2", t0.Add(6*time.Minute), 5*time.Minute)
+		again, ok, err := db.Claim(t.Context(), "w2", nil, t0.Add(6*time.Minute), 5*time.Minute)
 		if err != nil || !ok {
 			t.Fatalf("a job whose lease ran out was not claimed again: %v, %v", ok, err)
 		}
@@ -162,7 +162,7 @@ func TestFinish(t *testing.T) {
 			if _, err := db.Enqueue(t.Context(), job.Job{Kind: kind, Dedupe: kind, RunAt: t0}); err != nil {
 				t.Fatal(err)
 			}
-			j, ok, err := db.Claim(t.Context(), "w", t0, time.Minute)
+			j, ok, err := db.Claim(t.Context(), "w", nil, t0, time.Minute)
 			if err != nil || !ok || j.Kind != kind {
 				t.Fatalf("Claim = %+v, %v, %v", j, ok, err)
 			}
@@ -184,10 +184,10 @@ func TestFinish(t *testing.T) {
 		if r := readJob(t, db, retry.ID); r.status != "pending" || r.lastError != "smtp down" {
 			t.Errorf("job to retry %+v", r)
 		}
-		if _, ok, _ := db.Claim(t.Context(), "w", t0.Add(9*time.Second), time.Minute); ok {
+		if _, ok, _ := db.Claim(t.Context(), "w", nil, t0.Add(9*time.Second), time.Minute); ok {
 			t.Error("a job was retried before its time")
 		}
-		if j, ok, _ := db.Claim(t.Context(), "w", t0.Add(10*time.Second), time.Minute); !ok || j.ID != retry.ID || j.Attempts != 2 {
+		if j, ok, _ := db.Claim(t.Context(), "w", nil, t0.Add(10*time.Second), time.Minute); !ok || j.ID != retry.ID || j.Attempts != 2 {
 			t.Errorf("retry claimed %+v, %v", j, ok)
 		}
 		if err := db.Finish(t.Context(), retry.ID, "w", nil, time.Time{}, nil); err != nil {
@@ -209,7 +209,7 @@ func TestFinish(t *testing.T) {
 		// A worker whose lease ran out, and whose job another took over,
 		// records nothing: the new holder's outcome counts.
 		slow := claim("slow")
-		taken, ok, err := db.Claim(t.Context(), "w2", t0.Add(2*time.Minute), time.Minute)
+		taken, ok, err := db.Claim(t.Context(), "w2", nil, t0.Add(2*time.Minute), time.Minute)
 		if err != nil || !ok || taken.ID != slow.ID {
 			t.Fatalf("take-over Claim = %+v, %v, %v", taken, ok, err)
 		}
@@ -229,10 +229,10 @@ func TestFinish(t *testing.T) {
 		if err := db.Finish(t.Context(), periodic.ID, "w", nil, time.Time{}, &next); err != nil {
 			t.Fatal(err)
 		}
-		if _, ok, _ := db.Claim(t.Context(), "w", t0.Add(59*time.Minute), time.Minute); ok {
+		if _, ok, _ := db.Claim(t.Context(), "w", nil, t0.Add(59*time.Minute), time.Minute); ok {
 			t.Error("the successor ran early")
 		}
-		if j, ok, _ := db.Claim(t.Context(), "w", t0.Add(time.Hour), time.Minute); !ok || j.Kind != "tick" || j.ID == periodic.ID {
+		if j, ok, _ := db.Claim(t.Context(), "w", nil, t0.Add(time.Hour), time.Minute); !ok || j.Kind != "tick" || j.ID == periodic.ID {
 			t.Errorf("successor %+v, %v", j, ok)
 		}
 		wantCounts(t, db, map[string]int{"done": 4, "failed": 1, "running": 1})
@@ -267,7 +267,7 @@ func TestClaimConcurrent(t *testing.T) {
 			name := fmt.Sprint("w", w)
 			wg.Go(func() {
 				for {
-					j, ok, err := db.Claim(t.Context(), name, t0, time.Hour)
+					j, ok, err := db.Claim(t.Context(), name, nil, t0, time.Hour)
 					if err != nil {
 						t.Error(err)
 						return

@@ -46,6 +46,7 @@ func migrations() ([]migration, error) {
 	ms = append(ms,
 		migration{version: 2, name: "load_participants", load: loadParticipants},
 		migration{version: 4, name: "load_treaties", load: loadTreaties},
+		migration{version: 6, name: "load_statistics", load: loadStatistics},
 	)
 	sort.Slice(ms, func(i, j int) bool { return ms[i].version < ms[j].version })
 	for i := range ms {
@@ -138,13 +139,19 @@ func (db *DB) SchemaVersion(ctx context.Context) (have, want int, err error) {
 		return 0, 0, err
 	}
 	want = len(ms)
-	err = db.read.QueryRowContext(ctx, "SELECT COALESCE(MAX(version), 0) FROM schema_migration").Scan(&have)
-	if err != nil {
-		if perr := db.read.PingContext(ctx); perr != nil {
-			return 0, want, perr
-		}
-		// A database that was never migrated has no schema_migration table.
+	// A database that was never migrated has no schema_migration table;
+	// any other failure is an error, not "version 0".
+	var tables int
+	exists := "SELECT COUNT(*) FROM sqlite_master WHERE type = 'table' AND name = 'schema_migration'"
+	if db.engine == Postgres {
+		exists = "SELECT COUNT(*) FROM information_schema.tables WHERE table_schema = current_schema() AND table_name = 'schema_migration'"
+	}
+	if err := db.read.QueryRowContext(ctx, exists).Scan(&tables); err != nil {
+		return 0, want, err
+	}
+	if tables == 0 {
 		return 0, want, nil
 	}
-	return have, want, nil
+	err = db.read.QueryRowContext(ctx, "SELECT COALESCE(MAX(version), 0) FROM schema_migration").Scan(&have)
+	return have, want, err
 }

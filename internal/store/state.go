@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/cpcj/cpcj/data"
@@ -62,11 +63,7 @@ func (db *DB) Participants(ctx context.Context, f state.Filter) ([]state.Partici
 	if f.Kind != "" {
 		where, args = append(where, "kind = ?"), append(args, string(f.Kind))
 	}
-	if f.Query != "" {
-		q := "%" + strings.ToLower(f.Query) + "%"
-		where = append(where, "(LOWER(name) LIKE ? OR LOWER(common_name) LIKE ? OR LOWER(code) LIKE ?)")
-		args = append(args, q, q, q)
-	}
+
 	cond := ""
 	if len(where) > 0 {
 		cond = " WHERE " + strings.Join(where, " AND ")
@@ -89,9 +86,15 @@ func (db *DB) Participants(ctx context.Context, f state.Filter) ([]state.Partici
 	if err := rows.Err(); err != nil {
 		return nil, 0, err
 	}
+	if f.Query != "" {
+		// Matched here rather than with LIKE: SQLite folds only ASCII
+		// letters, and "côte" must find "Côte d'Ivoire" on both engines.
+		all = slices.DeleteFunc(all, func(p state.Participant) bool { return !p.Matches(f.Query) })
+	}
 	state.SortByName(all)
 	limit, offset := page(f.Limit, f.Offset)
-	lo, hi := min(offset, len(all)), min(offset+limit, len(all))
+	lo := min(offset, len(all))
+	hi := lo + min(limit, len(all)-lo)
 	return all[lo:hi], len(all), nil
 }
 

@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"sort"
 	"strconv"
 	"strings"
 	"time"
@@ -82,6 +83,9 @@ func (t *tx) putCodelist(ctx context.Context, by access.Actor, cl stats.Codelist
 			return fmt.Errorf("code list %s code %s: %w", cl.ID, code.ID, err)
 		}
 	}
+	if err := t.bump(ctx, "statistics"); err != nil {
+		return err
+	}
 	return t.record(ctx, by, audit.Change{Action: "put", Entity: "stat_codelist", EntityID: cl.ID, After: cl,
 		Summary: fmt.Sprintf("code list %s with %d codes", cl.ID, len(cl.Codes))})
 }
@@ -134,6 +138,9 @@ func (t *tx) putDataflow(ctx context.Context, by access.Actor, f stats.Dataflow)
 	if err != nil {
 		return fmt.Errorf("dataflow %s: %w", f.ID, err)
 	}
+	if err := t.bump(ctx, "statistics"); err != nil {
+		return err
+	}
 	return t.record(ctx, by, audit.Change{Action: "put", Entity: "stat_dataflow", EntityID: f.ID, After: f, Summary: "dataflow " + f.ID})
 }
 
@@ -183,6 +190,10 @@ func (db *DB) Observations(ctx context.Context, q stats.Query, fn func(stats.Obs
 		return err
 	}
 	defer rows.Close()
+	emit, flush := fn, func() error { return nil }
+	if q.FirstN > 0 || q.LastN > 0 {
+		emit, flush = perSeries(q.FirstN, q.LastN, fn)
+	}
 	var (
 		key, period string
 		value       sql.NullFloat64
@@ -206,11 +217,57 @@ func (db *DB) Observations(ctx context.Context, q stats.Query, fn func(stats.Obs
 			v := value.Float64
 			o.Value = &v
 		}
-		if err := fn(o); err != nil {
+		if err := emit(o); err != nil {
 			return err
 		}
 	}
-	return rows.Err()
+	if err := rows.Err(); err != nil {
+		return err
+	}
+	return flush()
+}
+
+// perSeries keeps the first n and the last m observations of each series
+// (n or m zero for none) of a stream ordered by series and period, and
+// hands them on to fn; flush ends the last series. A series is buffered
+// only when the last observations are wanted.
+func perSeries(n, m int, fn func(stats.Observation) error) (emit func(stats.Observation) error, flush func() error) {
+	var (
+		key     stats.Key
+		started bool
+		count   int
+		buf     []stats.Observation
+	)
+	end := func() error {
+		for i, o := range buf {
+			if i >= n && i < len(buf)-m {
+				continue
+			}
+			if err := fn(o); err != nil {
+				return err
+			}
+		}
+		buf = buf[:0]
+		return nil
+	}
+	emit = func(o stats.Observation) error {
+		if !started || o.Key != key {
+			if err := end(); err != nil {
+				return err
+			}
+			key, started, count = o.Key, true, 0
+		}
+		count++
+		if m == 0 {
+			if count <= n {
+				return fn(o)
+			}
+			return nil
+		}
+		buf = append(buf, o)
+		return nil
+	}
+	return emit, end
 }
 
 // periodAfter is the smallest period text that sorts after every period
@@ -271,25 +328,30 @@ func (t *tx) ingest(ctx context.Context, by access.Actor, flow string, obs []sta
 		return rep, fail.New(fail.NotFound, "No dataflow has the id %q.", flow)
 	}
 	now := t.db.now()
-	ids, err := t.seriesIDs(ctx, flow, obs, &rep)
+	var created []int64
+	ids, err := t.seriesIDs(ctx, flow, obs, &rep, &created)
 	if err != nil {
 		return rep, err
 	}
-	current, err := t.currentObs(ctx, ids)
+	current, err := t.currentObs(ctx, ids, created)
 	if err != nil {
 		return rep, err
 	}
+	// Rows point into obs: an observation is a few hundred bytes, too
+	// many to copy around while sorting.
 	type row struct {
 		series int64
-		o      stats.Observation
+		period string
+		o      *stats.Observation
 	}
 	var inserts []row
 	var closeIDs []int64
-	for _, o := range obs {
+	for i := range obs {
+		o := &obs[i]
 		sid := ids[o.Key.String()]
 		k := obsKey{sid, o.Period.String()}
 		if cur, ok := current[k]; ok {
-			if cur.same(o) {
+			if cur.same(*o) {
 				rep.Unchanged++
 				continue
 			}
@@ -298,7 +360,7 @@ func (t *tx) ingest(ctx context.Context, by access.Actor, flow string, obs []sta
 		} else {
 			rep.Added++
 		}
-		inserts = append(inserts, row{sid, o})
+		inserts = append(inserts, row{sid, k.period, o})
 	}
 	for start := 0; start < len(closeIDs); start += insertBatch {
 		end := min(start+insertBatch, len(closeIDs))
@@ -311,29 +373,31 @@ func (t *tx) ingest(ctx context.Context, by access.Actor, flow string, obs []sta
 			return rep, err
 		}
 	}
-	for start := 0; start < len(inserts); start += insertBatch {
-		end := min(start+insertBatch, len(inserts))
-		var b strings.Builder
-		b.WriteString("INSERT INTO stat_obs (series_id, period, value, obs_status, source, comment, derivation, valid_from) VALUES ")
-		args := make([]any, 0, 8*(end-start))
-		for i, r := range inserts[start:end] {
-			if i > 0 {
-				b.WriteString(", ")
-			}
-			b.WriteString("(?, ?, ?, ?, ?, ?, ?, ?)")
-			var v any
-			if r.o.Value != nil {
-				v = *r.o.Value
-			}
-			status := r.o.Status
-			if status == "" {
-				status = stats.StatusNormal
-			}
-			args = append(args, r.series, r.o.Period.String(), v, status, r.o.Source, r.o.Comment, r.o.Derived, now)
+	// In series and period order, the rows go into the indexes of stat_obs
+	// almost as appends.
+	sort.Slice(inserts, func(i, j int) bool {
+		if inserts[i].series != inserts[j].series {
+			return inserts[i].series < inserts[j].series
 		}
-		if _, err := t.exec(ctx, b.String(), args...); err != nil {
+		return inserts[i].period < inserts[j].period
+	})
+	ins := t.batcher(ctx, "INSERT INTO stat_obs (series_id, period, value, obs_status, source, comment, derivation, valid_from) VALUES ", "(?, ?, ?, ?, ?, ?, ?, ?)", 8)
+	defer ins.close()
+	for _, r := range inserts {
+		var v any
+		if r.o.Value != nil {
+			v = *r.o.Value
+		}
+		status := r.o.Status
+		if status == "" {
+			status = stats.StatusNormal
+		}
+		if err := ins.add(ctx, r.series, r.period, v, status, r.o.Source, r.o.Comment, r.o.Derived, now); err != nil {
 			return rep, fmt.Errorf("store observations: %w", err)
 		}
+	}
+	if err := ins.flush(ctx); err != nil {
+		return rep, fmt.Errorf("store observations: %w", err)
 	}
 	if rep.Added+rep.Revised > 0 {
 		if _, err := t.exec(ctx, "UPDATE stat_dataflow SET updated_at = ? WHERE id = ?", now, flow); err != nil {
@@ -351,7 +415,7 @@ func (t *tx) ingest(ctx context.Context, by access.Actor, flow string, obs []sta
 
 // seriesIDs returns the id of every series the observations belong to,
 // creating the ones that do not exist yet.
-func (t *tx) seriesIDs(ctx context.Context, flow string, obs []stats.Observation, rep *IngestReport) (map[string]int64, error) {
+func (t *tx) seriesIDs(ctx context.Context, flow string, obs []stats.Observation, rep *IngestReport, newIDs *[]int64) (map[string]int64, error) {
 	ids := map[string]int64{}
 	keys := map[string]stats.Key{}
 	for _, o := range obs {
@@ -379,22 +443,45 @@ func (t *tx) seriesIDs(ctx context.Context, flow string, obs []stats.Observation
 	if err := rows.Err(); err != nil {
 		return nil, err
 	}
-	for s, k := range keys {
-		if _, ok := ids[s]; ok {
-			continue
+	// New series go in by multi-row INSERTs; RETURNING names each new id
+	// with its key, so the order of the returned rows does not matter.
+	var fresh []string
+	for s := range keys {
+		if _, ok := ids[s]; !ok {
+			fresh = append(fresh, s)
 		}
-		var id int64
-		args := []any{flow, s}
-		for _, c := range k {
-			args = append(args, c)
+	}
+	sort.Strings(fresh)
+	for start := 0; start < len(fresh); start += insertBatch {
+		end := min(start+insertBatch, len(fresh))
+		args := make([]any, 0, 12*(end-start))
+		for _, s := range fresh[start:end] {
+			args = append(args, flow, s)
+			for _, c := range keys[s] {
+				args = append(args, c)
+			}
 		}
-		err := t.queryRow(ctx, `INSERT INTO stat_series (flow, series_key, `+strings.Join(seriesColumns, ", ")+`)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`, args...).Scan(&id)
+		q := `INSERT INTO stat_series (flow, series_key, ` + strings.Join(seriesColumns, ", ") + `) VALUES ` +
+			strings.TrimSuffix(strings.Repeat("(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?), ", end-start), ", ") + ` RETURNING id, series_key`
+		rows, err := t.query(ctx, q, args...)
 		if err != nil {
-			return nil, fmt.Errorf("series %s: %w", s, err)
+			return nil, fmt.Errorf("series %s…: %w", fresh[start], err)
 		}
-		ids[s] = id
-		rep.NewSeries++
+		for rows.Next() {
+			var id int64
+			var key string
+			if err := rows.Scan(&id, &key); err != nil {
+				rows.Close()
+				return nil, err
+			}
+			ids[key] = id
+			*newIDs = append(*newIDs, id)
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return nil, err
+		}
+		rep.NewSeries += end - start
 	}
 	return ids, nil
 }
@@ -424,12 +511,19 @@ func (c currentObs) same(o stats.Observation) bool {
 	return c.status == status && c.source == o.Source && c.comment == o.Comment && c.derivation == o.Derived
 }
 
-// currentObs reads the current revision of every observation of the series.
-func (t *tx) currentObs(ctx context.Context, ids map[string]int64) (map[obsKey]currentObs, error) {
+// currentObs reads the current revision of every observation of the
+// series, but those just created, which have none.
+func (t *tx) currentObs(ctx context.Context, ids map[string]int64, created []int64) (map[obsKey]currentObs, error) {
 	out := map[obsKey]currentObs{}
+	skip := make(map[int64]bool, len(created))
+	for _, id := range created {
+		skip[id] = true
+	}
 	list := make([]int64, 0, len(ids))
 	for _, id := range ids {
-		list = append(list, id)
+		if !skip[id] {
+			list = append(list, id)
+		}
 	}
 	for start := 0; start < len(list); start += insertBatch {
 		end := min(start+insertBatch, len(list))

@@ -213,7 +213,7 @@ func scanInstrument(sc interface{ Scan(...any) error }, in *treaty.Instrument) e
 // by topic and date of adoption.
 func (db *DB) Instruments(ctx context.Context) ([]treaty.Instrument, error) {
 	rows, err := db.reader().query(ctx, "SELECT "+instrumentColumns+` FROM instrument
-		ORDER BY CASE topic WHEN 'crime' THEN 1 WHEN 'corruption' THEN 2 WHEN 'drugs' THEN 3 ELSE 4 END, adopted, id`)
+		ORDER BY CASE topic WHEN 'crime' THEN 1 WHEN 'corruption' THEN 2 WHEN 'drugs' THEN 3 ELSE 4 END, adopted, `+db.bytewise("id"))
 	if err != nil {
 		return nil, err
 	}
@@ -293,7 +293,7 @@ func records(ctx context.Context, c conn, f treaty.Filter) ([]treaty.Record, err
 		where, args = append(where, "date <= ?"), append(args, f.Through.String())
 	}
 	rows, err := c.query(ctx, "SELECT "+recordColumns+" FROM participation WHERE "+strings.Join(where, " AND ")+
-		" ORDER BY instrument, date, participant, id", args...)
+		" ORDER BY "+c.db.bytewise("instrument")+", date, participant, id", args...)
 	if err != nil {
 		return nil, err
 	}
@@ -309,7 +309,7 @@ func records(ctx context.Context, c conn, f treaty.Filter) ([]treaty.Record, err
 	return out, rows.Err()
 }
 
-// Record returns one participation record, retracted or not.
+// Record returns one participation record in force (not retracted).
 func (db *DB) Record(ctx context.Context, id int64) (treaty.Record, error) {
 	var r treaty.Record
 	err := scanRecord(db.reader().queryRow(ctx, "SELECT "+recordColumns+" FROM participation WHERE id = ? AND retracted_at IS NULL", id), &r)

@@ -78,9 +78,9 @@ func TestEntryIntoForceFromShippedRecords(t *testing.T) {
 				if err != nil {
 					t.Fatal(err)
 				}
-				parentEIF, _ = treaty.EntryIntoForce(p, prs, civil.Date{})
+				parentEIF, _ = treaty.EntryIntoForce(p, prs, civil.Date{}, notEU)
 			}
-			eif, _ := treaty.EntryIntoForce(in, rs, parentEIF)
+			eif, _ := treaty.EntryIntoForce(in, rs, parentEIF, notEU)
 			if eif != date(tt.eif) {
 				t.Errorf("%s (%s) enters into force on %s by its records, the UN Treaty Collection says %s", tt.alias, tt.id, eif, tt.eif)
 			}
@@ -593,3 +593,6 @@ func TestServiceImport(t *testing.T) {
 		}
 	})
 }
+
+// notEU tells States from the one organization among the participants.
+func notEU(code string) bool { return code != "EUU" }

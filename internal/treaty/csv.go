@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"slices"
 	"sort"
 	"strings"
 	"unicode/utf8"
@@ -67,6 +68,9 @@ func (e *ImportError) Error() string {
 	return b.String()
 }
 
+// maxImportBytes bounds the size of an import file.
+const maxImportBytes = 256 << 20
+
 // MaxImportRows bounds an import; the whole UN Treaty Collection for the
 // programme's instruments is a few thousand rows.
 const MaxImportRows = 200000
@@ -86,9 +90,14 @@ type Catalog struct {
 // it returns the records, or an *ImportError naming each rejected row.
 // Instruments may be given by MTDSG number or alias.
 func ReadCSV(r io.Reader, cat Catalog) ([]Record, error) {
-	raw, err := io.ReadAll(io.LimitReader(r, 256<<20))
+	raw, err := io.ReadAll(io.LimitReader(r, maxImportBytes+1))
 	if err != nil {
 		return nil, err
+	}
+	if len(raw) > maxImportBytes {
+		// Cut off, a file could still parse, and its start be imported
+		// as if it were all of it.
+		return nil, &ImportError{Rows: []RowError{{Line: 1, Reason: fmt.Sprintf("the file is larger than %d MiB", maxImportBytes>>20)}}}
 	}
 	raw = bytes.TrimPrefix(raw, []byte("\xef\xbb\xbf"))
 	if !utf8.Valid(raw) {
@@ -122,7 +131,7 @@ func ReadCSV(r io.Reader, cat Catalog) ([]Record, error) {
 		return nil, &ImportError{Rows: []RowError{{Line: 1, Reason: fmt.Sprintf("the header lacks the column(s) %s; it should be %s", strings.Join(missing, ", "), strings.Join(CSVHeader, ","))}}}
 	}
 	for _, h := range head {
-		if !contains(CSVHeader, strings.ToLower(strings.TrimSpace(h))) {
+		if !slices.Contains(CSVHeader, strings.ToLower(strings.TrimSpace(h))) {
 			return nil, &ImportError{Rows: []RowError{{Line: 1, Field: h, Reason: fmt.Sprintf("unknown column; the columns are %s", strings.Join(CSVHeader, ","))}}}
 		}
 	}
@@ -191,15 +200,6 @@ func firstInvalid(b []byte) int {
 		i += n
 	}
 	return len(b)
-}
-
-func contains(list []string, s string) bool {
-	for _, x := range list {
-		if x == s {
-			return true
-		}
-	}
-	return false
 }
 
 func parseRow(rec []string, get func([]string, string) string, cat Catalog) (Record, *RowError) {

@@ -106,9 +106,9 @@ func (s *Service) load(ctx context.Context) (snapshot, error) {
 			sortByName(s.members[g], func(m Member) string { return m.Name }, s.rank)
 		}
 		s.force = map[string]force{}
-		snap := snapshot{byKey: s.byKey, records: s.records}
+		snap := snapshot{byKey: s.byKey, records: s.records, parts: s.kinds}
 		for _, in := range insts {
-			eif, nth := EntryIntoForce(in, s.records[in.ID], snap.parentEIF(in))
+			eif, nth := EntryIntoForce(in, s.records[in.ID], snap.parentEIF(in), snap.isState)
 			s.force[in.ID] = force{eif, nth}
 		}
 		s.version, s.loaded = v, true
@@ -163,7 +163,7 @@ func (snap snapshot) parentEIF(in Instrument) civil.Date {
 	if !ok {
 		return civil.Date{}
 	}
-	eif, _ := EntryIntoForce(p, snap.records[p.ID], civil.Date{})
+	eif, _ := EntryIntoForce(p, snap.records[p.ID], civil.Date{}, snap.isState)
 	return eif
 }
 
@@ -292,7 +292,7 @@ func (s *Service) Profile(ctx context.Context, code string, on civil.Date) ([]Pr
 		if len(st.Standings) == 1 {
 			row.Standing = st.Standings[0]
 			// Entry into force for this participant depends on all deposits.
-			eif, nth := EntryIntoForce(in, snap.records[in.ID], snap.parentEIF(in))
+			eif, nth := EntryIntoForce(in, snap.records[in.ID], snap.parentEIF(in), snap.isState)
 			// As Compute: not known before the threshold is reached.
 			if row.Standing.Party() && !nth.After(on) {
 				row.Standing.EntryIntoForce = participantEIF(in, eif, nth, row.Standing.Consented)
@@ -327,13 +327,23 @@ func (s *Service) Annex(ctx context.Context, ids []string, on civil.Date) (Annex
 	if err != nil {
 		return Annex{}, err
 	}
-	a := Annex{Date: on}
-	rows := map[string]*AnnexRow{}
-	for i, id := range ids {
+	// Each instrument once, whatever the request repeats: a long list of
+	// the same one must not cost the server a table per copy.
+	var insts []Instrument
+	seen := map[string]bool{}
+	for _, id := range ids {
 		in, err := snap.instrument(id)
 		if err != nil {
-			return Annex{}, err
+			return Annex{}, fail.Field("instrument", "%s", fail.As(err).Message)
 		}
+		if !seen[in.ID] {
+			seen[in.ID] = true
+			insts = append(insts, in)
+		}
+	}
+	a := Annex{Date: on}
+	rows := map[string]*AnnexRow{}
+	for i, in := range insts {
 		if !in.Records {
 			return Annex{}, fail.Field("instruments", "cpcj keeps no participation records for %s: its depositary is %s", in.ID, in.Depositary)
 		}
@@ -346,7 +356,7 @@ func (s *Service) Annex(ctx context.Context, ids []string, on civil.Date) (Annex
 		for _, sd := range st.Standings {
 			row, ok := rows[sd.Participant]
 			if !ok {
-				row = &AnnexRow{Code: sd.Participant, Name: snap.parts[sd.Participant].Name, Cells: make([]Standing, len(ids))}
+				row = &AnnexRow{Code: sd.Participant, Name: snap.parts[sd.Participant].Name, Cells: make([]Standing, len(insts))}
 				rows[sd.Participant] = row
 			}
 			row.Cells[i] = sd

@@ -40,7 +40,7 @@ type Status struct {
 // the parent instrument entered into force (zero if none or unknown),
 // before which a protocol cannot.
 func Compute(inst Instrument, records []Record, on civil.Date, isState func(string) bool, parentEIF civil.Date) Status {
-	eif, nth := EntryIntoForce(inst, records, parentEIF)
+	eif, nth := EntryIntoForce(inst, records, parentEIF, isState)
 	return compute(inst, records, on, isState, eif, nth)
 }
 
@@ -129,13 +129,18 @@ func compute(inst Instrument, records []Record, on civil.Date, isState func(stri
 // force under its recorded rule, and the date of the deposit that reached
 // the threshold; both zero when no rule is recorded or the threshold is not
 // reached. A protocol does not enter into force before its parent.
-func EntryIntoForce(inst Instrument, records []Record, parentEIF civil.Date) (eif, nth civil.Date) {
+//
+// Only States' deposits count towards the threshold: an instrument of a
+// regional economic integration organization "shall not be counted as
+// additional to those deposited by member States" (UNTOC art. 38(1),
+// UNCAC art. 68(1)). isState may be nil to count every deposit.
+func EntryIntoForce(inst Instrument, records []Record, parentEIF civil.Date, isState func(string) bool) (eif, nth civil.Date) {
 	if inst.Rule == nil || inst.Rule.Threshold <= 0 {
 		return civil.Date{}, civil.Date{}
 	}
 	first := map[string]civil.Date{}
 	for _, r := range records {
-		if !r.Action.Consents() {
+		if !r.Action.Consents() || (isState != nil && !isState(r.Participant)) {
 			continue
 		}
 		if d, ok := first[r.Participant]; !ok || r.Date.Before(d) {

@@ -161,13 +161,13 @@ func threeDeposits() []treaty.Record {
 
 func TestEntryIntoForce(t *testing.T) {
 	t.Run("threshold reached", func(t *testing.T) {
-		eif, nth := treaty.EntryIntoForce(small, threeDeposits(), civil.Date{})
+		eif, nth := treaty.EntryIntoForce(small, threeDeposits(), civil.Date{}, nil)
 		if nth != day("2001-03-01") || eif != day("2001-05-30") {
 			t.Errorf("EntryIntoForce = %s, threshold %s; want 2001-05-30 (90 days after the third deposit, 2001-03-01)", eif, nth)
 		}
 	})
 	t.Run("threshold not reached", func(t *testing.T) {
-		eif, nth := treaty.EntryIntoForce(small, threeDeposits()[:3], civil.Date{})
+		eif, nth := treaty.EntryIntoForce(small, threeDeposits()[:3], civil.Date{}, nil)
 		if !eif.IsZero() || !nth.IsZero() {
 			t.Errorf("two deposits of three: EntryIntoForce = %s, %s; want none", eif, nth)
 		}
@@ -176,32 +176,32 @@ func TestEntryIntoForce(t *testing.T) {
 		rs := append(threeDeposits()[:2],
 			withdrawal("XVIII-12", "DEU", "2001-02-10", ""),
 			rec("XVIII-12", "DEU", treaty.Accession, "2001-02-20"))
-		if eif, nth := treaty.EntryIntoForce(small, rs, civil.Date{}); !eif.IsZero() || !nth.IsZero() {
+		if eif, nth := treaty.EntryIntoForce(small, rs, civil.Date{}, nil); !eif.IsZero() || !nth.IsZero() {
 			t.Errorf("two participants, three deposits: EntryIntoForce = %s, %s; want none", eif, nth)
 		}
 	})
 	t.Run("in any order", func(t *testing.T) {
 		rs := threeDeposits()
 		slices.Reverse(rs)
-		if eif, _ := treaty.EntryIntoForce(small, rs, civil.Date{}); eif != day("2001-05-30") {
+		if eif, _ := treaty.EntryIntoForce(small, rs, civil.Date{}, nil); eif != day("2001-05-30") {
 			t.Errorf("EntryIntoForce = %s, want 2001-05-30", eif)
 		}
 	})
 	t.Run("no rule", func(t *testing.T) {
 		in := small
 		in.Rule = nil
-		if eif, nth := treaty.EntryIntoForce(in, threeDeposits(), civil.Date{}); !eif.IsZero() || !nth.IsZero() {
+		if eif, nth := treaty.EntryIntoForce(in, threeDeposits(), civil.Date{}, nil); !eif.IsZero() || !nth.IsZero() {
 			t.Errorf("no rule recorded: EntryIntoForce = %s, %s; want none", eif, nth)
 		}
 	})
 	t.Run("protocol not before its parent", func(t *testing.T) {
 		p := small
 		p.ID, p.Parent, p.RequiresParent = "XVIII-12-a", "XVIII-12", true
-		eif, nth := treaty.EntryIntoForce(p, threeDeposits(), day("2001-09-29"))
+		eif, nth := treaty.EntryIntoForce(p, threeDeposits(), day("2001-09-29"), nil)
 		if eif != day("2001-09-29") || nth != day("2001-03-01") {
 			t.Errorf("parent in force on 2001-09-29: EntryIntoForce = %s, %s; want 2001-09-29, 2001-03-01", eif, nth)
 		}
-		if eif, _ := treaty.EntryIntoForce(p, threeDeposits(), day("2001-04-01")); eif != day("2001-05-30") {
+		if eif, _ := treaty.EntryIntoForce(p, threeDeposits(), day("2001-04-01"), nil); eif != day("2001-05-30") {
 			t.Errorf("parent in force before: EntryIntoForce = %s, want the protocol's own 2001-05-30", eif)
 		}
 	})
@@ -332,5 +332,23 @@ func TestGrowth(t *testing.T) {
 	noDate.Adopted = civil.Date{}
 	if got := treaty.Growth(noDate, rs, day("2004-06-30"), isState); got != nil {
 		t.Errorf("Growth of an instrument without a date of adoption = %v, want nil", got)
+	}
+}
+
+// An organization's deposit does not count towards the threshold (UNTOC
+// art. 38(1)): with it, three deposits; without it, two, short of three.
+func TestOrganizationDoesNotCountTowardsThreshold(t *testing.T) {
+	in := treaty.Instrument{ID: "T-1", Rule: &treaty.Rule{Threshold: 3, Days: 90, LaterDays: 30}}
+	rs := []treaty.Record{
+		{Participant: "AAA", Action: treaty.Ratification, Date: civil.MustParse("2001-01-01")},
+		{Participant: "EUU", Action: treaty.Approval, Date: civil.MustParse("2001-02-01")},
+		{Participant: "BBB", Action: treaty.Ratification, Date: civil.MustParse("2001-03-01")},
+	}
+	isState := func(code string) bool { return code != "EUU" }
+	if eif, _ := treaty.EntryIntoForce(in, rs, civil.Date{}, nil); eif.IsZero() {
+		t.Fatal("counting every deposit, the threshold is reached")
+	}
+	if eif, nth := treaty.EntryIntoForce(in, rs, civil.Date{}, isState); !eif.IsZero() || !nth.IsZero() {
+		t.Errorf("with the organization left out, entry into force %s (threshold reached %s), want none", eif, nth)
 	}
 }

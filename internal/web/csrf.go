@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/cpcj/cpcj/internal/access"
 	"github.com/cpcj/cpcj/internal/account"
@@ -75,6 +76,14 @@ func (h *Handler) CSRF(next http.Handler) http.Handler {
 		if err != nil {
 			h.Error(w, r, formError(err))
 			return
+		}
+		for name, vals := range r.PostForm {
+			for _, v := range vals {
+				if !utf8.ValidString(v) || !utf8.ValidString(name) {
+					h.Error(w, r, fail.Field(name, "is not valid UTF-8 text"))
+					return
+				}
+			}
 		}
 		got := r.PostForm.Get("csrf")
 		if want == "" || subtle.ConstantTimeCompare([]byte(got), []byte(want)) != 1 {

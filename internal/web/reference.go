@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"html/template"
 	"net/http"
+	"slices"
 	"sort"
 	"strings"
 )
@@ -139,7 +140,7 @@ func NewReference(doc []byte) (*Reference, error) {
 	for name, s := range d.Components.Schemas {
 		rs := refSchema{Name: name}
 		for f, fs := range s.Properties {
-			rs.Fields = append(rs.Fields, refField{Name: f, Type: typeName(fs), Required: contains(s.Required, f)})
+			rs.Fields = append(rs.Fields, refField{Name: f, Type: typeName(fs), Required: slices.Contains(s.Required, f)})
 		}
 		sort.Slice(rs.Fields, func(i, j int) bool { return rs.Fields[i].Name < rs.Fields[j].Name })
 		ref.Schemas = append(ref.Schemas, rs)
@@ -150,15 +151,6 @@ func NewReference(doc []byte) (*Reference, error) {
 
 func methodOrder(m string) int {
 	return strings.Index("GET POST PUT PATCH DELETE", m)
-}
-
-func contains(list []string, s string) bool {
-	for _, x := range list {
-		if x == s {
-			return true
-		}
-	}
-	return false
 }
 
 // typeName writes a schema briefly: a component's name, a type, an array.

@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"github.com/cpcj/cpcj/internal/access"
+	"github.com/cpcj/cpcj/internal/account"
 	"github.com/cpcj/cpcj/internal/audit"
 	"github.com/cpcj/cpcj/internal/fail"
 )
@@ -46,7 +47,7 @@ func (h *Handler) SignIn(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	http.SetCookie(w, &http.Cookie{Name: SessionCookie(h.secure), Value: token, Path: "/", HttpOnly: true,
-		Secure: h.secure, SameSite: http.SameSiteLaxMode, Expires: time.Now().Add(12 * time.Hour)})
+		Secure: h.secure, SameSite: http.SameSiteLaxMode, Expires: time.Now().Add(account.SessionLifetime)})
 	http.Redirect(w, r, next, http.StatusSeeOther)
 }
 

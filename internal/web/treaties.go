@@ -463,7 +463,6 @@ func (h *Handler) CreateRecord(w http.ResponseWriter, r *http.Request) {
 		h.recordFailed(w, r, rec, err)
 		return
 	}
-	h.treaties.Invalidate()
 	redirectDone(w, r, "/treaties/"+rec.Instrument+"?date="+rec.Date.String(), "record_created")
 }
 
@@ -522,7 +521,6 @@ func (h *Handler) UpdateRecord(w http.ResponseWriter, r *http.Request) {
 		h.recordFailed(w, r, rec, err)
 		return
 	}
-	h.treaties.Invalidate()
 	redirectDone(w, r, "/treaties/"+rec.Instrument+"?date="+rec.Date.String(), "record_updated")
 }
 
@@ -538,7 +536,6 @@ func (h *Handler) RetractRecord(w http.ResponseWriter, r *http.Request) {
 		h.recordFailed(w, r, rec, err)
 		return
 	}
-	h.treaties.Invalidate()
 	redirectDone(w, r, "/treaties/"+rec.Instrument, "record_retracted")
 }
 
@@ -589,9 +586,6 @@ func (h *Handler) Import(w http.ResponseWriter, r *http.Request) {
 	case err != nil:
 		h.Error(w, r, err)
 		return
-	}
-	if !dry {
-		h.treaties.Invalidate()
 	}
 	h.render(w, r, http.StatusOK, "import", "treaties", importPage{Result: &res})
 }

@@ -12,6 +12,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -83,7 +84,20 @@ func URL(t testing.TB, e store.Engine) string {
 func Open(t testing.TB, e store.Engine) *store.DB {
 	t.Helper()
 	ctx := context.Background()
-	db, err := store.Open(ctx, URL(t, e), store.Options{MaxOpenConns: 4})
+	u := URL(t, e)
+	if e == store.SQLite {
+		// Migrating loads the shipped data (tens of thousands of
+		// observations); each test starts from a copy of one migrated
+		// database instead.
+		tmpl, err := sqliteTemplate()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(u, tmpl, 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	db, err := store.Open(ctx, u, store.Options{MaxOpenConns: 4})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -93,3 +107,30 @@ func Open(t testing.TB, e store.Engine) *store.DB {
 	}
 	return db
 }
+
+// sqliteTemplate is the file of a freshly migrated SQLite database, made
+// once per test binary.
+var sqliteTemplate = sync.OnceValues(func() ([]byte, error) {
+	dir, err := os.MkdirTemp("", "cpcj-storetest-")
+	if err != nil {
+		return nil, err
+	}
+	defer os.RemoveAll(dir)
+	ctx := context.Background()
+	path := filepath.Join(dir, "template.db")
+	db, err := store.Open(ctx, path, store.Options{MaxOpenConns: 1})
+	if err != nil {
+		return nil, err
+	}
+	if _, err := db.Migrate(ctx); err != nil {
+		db.Close()
+		return nil, err
+	}
+	copyPath := filepath.Join(dir, "copy.db")
+	if err := db.Backup(ctx, copyPath); err != nil {
+		db.Close()
+		return nil, err
+	}
+	db.Close()
+	return os.ReadFile(copyPath)
+})
