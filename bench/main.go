@@ -15,6 +15,12 @@
 //
 //	go run ./bench -duration 10s
 //
+// "go run ./bench stats" measures the statistics targets instead (see
+// stats.go): the import of a generated SDMX-CSV file of a million
+// observations against the sqlite3 shell's .import (on PostgreSQL, COPY),
+// one-series SDMX data queries, and the export of the whole dataflow as
+// SDMX-CSV against sqlite3 -csv, with the server's memory.
+//
 // It is a measurement, not a test: it exits non-zero only when a request
 // failed or a server could not be run, never because a figure missed its
 // target.
@@ -54,6 +60,9 @@ func main() {
 	// that it runs in a process of its own as cpcj does.
 	if len(os.Args) > 1 && os.Args[1] == baselineServeArg {
 		os.Exit(baselineServe(os.Args[2:]))
+	}
+	if len(os.Args) > 1 && os.Args[1] == "stats" {
+		os.Exit(statsMain(os.Args[2:]))
 	}
 
 	var o options

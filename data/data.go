@@ -6,5 +6,5 @@ import "embed"
 
 // FS holds the shipped data files.
 //
-//go:embed states/participants.csv states/README.md states/LICENSE-ODbL resolution/A-RES-68-193.txt resolution/README.md treaties/*.csv treaties/README.md maps/countries-50m.json maps/README.md crime-stats/*.csv crime-stats/README.md
+//go:embed states/participants.csv states/README.md states/LICENSE-ODbL resolution/A-RES-68-193.txt resolution/README.md treaties/*.csv treaties/README.md maps/countries-50m.json maps/README.md crime-stats/*.csv crime-stats/README.md collection/tables.json collection/rules.csv collection/README.md
 var FS embed.FS

@@ -21,7 +21,9 @@ const axeScript = "node_modules/axe-core/axe.min.js"
 // admin, who sees every part of the interface.
 var a11yPages = []string{
 	"/", "/states", "/states/KEN", "/treaties", "/treaties/XVIII-12?date=2013-12-18",
-	"/treaties/annex?date=2013-12-18", "/statistics", "/signin", "/api", "/sources/states", "/nope",
+	"/treaties/annex?date=2013-12-18", "/statistics", "/statistics?flow=VICTIMS&area=COL,002&sex=F",
+	"/statistics?flow=HOMICIDE&area=KEN&start=20x4", "/statistics/areas/KEN", "/statistics/areas/002",
+	"/signin", "/api", "/sources/states", "/nope",
 }
 
 var a11yAdminPages = []string{
@@ -84,7 +86,7 @@ func (e *env) testAccessibility(t *testing.T) {
 	if st := b.submit(`footer.site .languages button[value="ar"]`); st != http.StatusOK {
 		t.Fatalf("switch to Arabic: status %d", st)
 	}
-	for _, p := range []string{"/", "/treaties/XVIII-12?date=2013-12-18", "/signin"} {
+	for _, p := range []string{"/", "/treaties/XVIII-12?date=2013-12-18", "/signin", "/statistics", "/statistics/areas/KEN"} {
 		check(b, p)
 	}
 	a := e.newTab(t)

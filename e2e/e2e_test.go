@@ -553,6 +553,8 @@ func (e *env) run(t *testing.T) {
 	t.Run("status annex and its downloads", e.testAnnex)
 	t.Run("treaty records and their rules", e.testTreatyRecords)
 	t.Run("treaty pages in French and Arabic", e.testTreatyLanguages)
+	t.Run("data explorer: build a view and download it", e.testExplorer)
+	t.Run("a country's statistics", e.testStatsArea)
 	t.Run("pages fit a phone screen", e.testPhoneWidth)
 	t.Run("accessibility (WCAG 2.1 AA, axe-core)", e.testAccessibility)
 	t.Run("change password", e.testChangePassword)
@@ -967,12 +969,14 @@ func (e *env) testPhoneWidth(t *testing.T) {
 	b.noSideScroll("/account with a new token")
 	for _, path := range []string{"/", "/states", "/states/KEN", "/treaties", "/treaties/XVIII-12?date=2013-12-18", "/treaties/TOKYO-1963",
 		"/treaties/annex?date=2013-12-18", "/treaties/records/new", "/treaties/import",
-		"/api", "/admin/users", "/audit", "/notifications", "/sources/states", "/no/such/page"} {
+		"/api", "/admin/users", "/audit", "/notifications", "/sources/states", "/no/such/page",
+		"/statistics", "/statistics?flow=OFFENCES&area=KEN,FRA,002", "/statistics/areas/KEN"} {
 		b.open(path)
 		b.noSideScroll(path)
 	}
 	b.submit(`footer.site .languages button[value="ar"]`)
-	for _, path := range []string{"/", "/states", "/account", "/states/KEN", "/treaties", "/treaties/XVIII-12?date=2013-12-18", "/treaties/annex?date=2013-12-18", "/treaties/records/new"} {
+	for _, path := range []string{"/", "/states", "/account", "/states/KEN", "/treaties", "/treaties/XVIII-12?date=2013-12-18", "/treaties/annex?date=2013-12-18", "/treaties/records/new",
+		"/statistics", "/statistics/areas/KEN"} {
 		b.open(path)
 		b.noSideScroll(path + " in Arabic")
 	}
@@ -1054,7 +1058,10 @@ func (e *env) testScreenshots(t *testing.T) {
 		{"instrument-no-records", "/treaties/TOKYO-1963"},
 		{"instrument-before-adoption", "/treaties/XVIII-14?date=2001-01-01"},
 		{"annex", "/treaties/annex"},
-		{"module", "/statistics"},
+		{"statistics", "/statistics"},
+		{"statistics-regions", "/statistics?flow=HOMICIDE&area=AG,APG,EEG,GRULAC,WEOG&unit=RT100K&source_type=CJ"},
+		{"statistics-area-africa", "/statistics/areas/002"},
+		{"module", "/reviews"},
 		{"sources", "/sources/states"},
 	} {
 		b.open(p.path)

@@ -145,6 +145,14 @@ const (
 	ManageStatistics Action = "statistics.manage"
 	// ManageReference is changing reference data: code lists, dataflows.
 	ManageReference Action = "reference.manage"
+	// ReadCollection is seeing the collection rounds and a State's
+	// submissions, drafts and queries (unpublished figures).
+	ReadCollection Action = "collection.read"
+	// SubmitData is saving and sending a State's figures in a round.
+	SubmitData Action = "collection.submit"
+	// ReviewData is opening rounds, querying, validating and publishing
+	// States' figures.
+	ReviewData Action = "collection.review"
 )
 
 // rule decides an action for an actor on a target State ("" when the
@@ -162,6 +170,19 @@ func ownStateOrProgramme(a Actor, s string) bool {
 	return a.Role == FocalPoint && s != "" && a.State == s
 }
 
+// stateOrProgramme lets the programme and anyone holding a role for the
+// State (focal point or expert) through.
+func stateOrProgramme(a Actor, s string) bool {
+	if a.Role.ProgrammeWide() {
+		return true
+	}
+	return a.Role.ForState() && s != "" && a.State == s
+}
+
+// focalPointOf lets only the State's focal point through: figures are the
+// State's to send, not the secretariat's.
+func focalPointOf(a Actor, s string) bool { return a.Role == FocalPoint && s != "" && a.State == s }
+
 // policy is the one place that says who may do what.
 var policy = map[Action]rule{
 	ReadStates:    anyone,
@@ -175,6 +196,10 @@ var policy = map[Action]rule{
 	// The secretariat publishes the statistics; admins keep reference data.
 	ManageStatistics: programmeWide,
 	ManageReference:  programmeWide,
+	// Unpublished figures are the State's and the secretariat's alone.
+	ReadCollection: stateOrProgramme,
+	SubmitData:     focalPointOf,
+	ReviewData:     programmeWide,
 }
 
 // Allowed reports whether a may take action on the target State (empty

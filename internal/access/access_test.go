@@ -68,6 +68,21 @@ func TestPolicy(t *testing.T) {
 			{admin, "", true}, {sec, "", true},
 			{fpKEN, "", false}, {fpKEN, "KEN", false}, {expKEN, "", false}, {donor, "", false}, {public, "", false},
 		}},
+		// Unpublished figures: the State's people and the programme see
+		// them; only the focal point sends them; only the programme
+		// reviews them.
+		{access.ReadCollection, []cell{
+			{admin, "", true}, {sec, "NOR", true}, {fpKEN, "KEN", true}, {expKEN, "KEN", true},
+			{fpKEN, "NOR", false}, {fpKEN, "", false}, {expKEN, "NOR", false}, {donor, "KEN", false}, {public, "KEN", false},
+		}},
+		{access.SubmitData, []cell{
+			{fpKEN, "KEN", true},
+			{fpKEN, "NOR", false}, {fpKEN, "", false}, {expKEN, "KEN", false}, {sec, "KEN", false}, {admin, "KEN", false}, {donor, "KEN", false}, {public, "KEN", false},
+		}},
+		{access.ReviewData, []cell{
+			{admin, "", true}, {sec, "KEN", true},
+			{fpKEN, "KEN", false}, {expKEN, "KEN", false}, {donor, "", false}, {public, "", false},
+		}},
 	}
 	for _, tt := range tests {
 		for _, c := range tt.cells {

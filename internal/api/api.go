@@ -18,6 +18,7 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
+	"time"
 	"unicode/utf8"
 
 	"github.com/cpcj/cpcj/internal/access"
@@ -42,6 +43,15 @@ type Handler struct {
 	Deps
 	// states caches encoded participant lists; see states.go.
 	states *stateCache
+	// statsCache keeps the statistics structure; see stats.go.
+	statsCache *statsCache
+	// computing holds a token per request computing statistics; see
+	// MaxComputing.
+	computing   chan struct{}
+	computeWait time.Duration
+	// started is when the handler was made: another version of the
+	// program may answer differently from then on (see statsState).
+	started time.Time
 }
 
 // Deps are the services the API answers from.
@@ -52,12 +62,18 @@ type Deps struct {
 	Audit       AuditReader
 	Treaties    *treaty.Service
 	TreatyStore treaty.Store
+	Stats       StatsStore
 	Log         *slog.Logger
+	// Version is the program's version; it is part of the ETags of
+	// statistics, since another version may write the same data
+	// differently.
+	Version string
 }
 
 // New returns a Handler.
 func New(d Deps) *Handler {
-	return &Handler{Deps: d, states: newStateCache()}
+	return &Handler{Deps: d, states: newStateCache(), statsCache: &statsCache{},
+		computing: make(chan struct{}, MaxComputing), computeWait: computeWait, started: time.Now()}
 }
 
 // List is the envelope of every list response.
@@ -135,7 +151,9 @@ func Error(w http.ResponseWriter, r *http.Request, log *slog.Logger, err error) 
 			w.Header().Set("Retry-After", strconv.Itoa(e.RetryAfter))
 		}
 	}
-	if status >= 500 {
+	// A server too busy to answer says so and when to ask again; other
+	// failures give nothing away.
+	if status >= 500 && !(fail.Is(err, fail.Unavailable) && p.Detail != "") {
 		log.ErrorContext(r.Context(), "request failed", "err", err, "path", r.URL.Path)
 		p.Detail = "The server could not answer. The error was logged; quote request id " + meta.RequestID + " to the administrators."
 	}

@@ -2,6 +2,7 @@ package api
 
 import (
 	"bytes"
+	"encoding"
 	"encoding/json"
 	"fmt"
 	"net/http"
@@ -13,6 +14,7 @@ import (
 	"github.com/cpcj/cpcj/internal/access"
 	"github.com/cpcj/cpcj/internal/civil"
 	"github.com/cpcj/cpcj/internal/state"
+	"github.com/cpcj/cpcj/internal/stats"
 	"github.com/cpcj/cpcj/internal/treaty"
 )
 
@@ -31,6 +33,13 @@ type Op struct {
 	// ETag says the answer carries an ETag and is 304 Not Modified, with
 	// no body, to a request whose If-None-Match names it.
 	ETag bool
+	// LastModified says the answer carries Last-Modified and is 304 Not
+	// Modified to a request whose If-Modified-Since is no earlier (and
+	// that sends no If-None-Match).
+	LastModified bool
+	// Produces are the media types of an answer that is a file rather
+	// than JSON (Response is then nil), e.g. text/csv.
+	Produces []string
 	// Problems are error answers whose body is not the plain Problem, by
 	// status: e.g. a refused import lists its rejected rows.
 	Problems map[int]any
@@ -123,6 +132,11 @@ func Document(version string, endpoints []Endpoint) ([]byte, error) {
 				"description": "The ETag of an answer the client holds; if it is still current, the answer is 304 with no body.",
 				"schema":      map[string]any{"type": "string"}})
 		}
+		if op.LastModified {
+			params = append(params, map[string]any{"name": "If-Modified-Since", "in": "header", "required": false,
+				"description": "The Last-Modified of an answer the client holds; without If-None-Match, if nothing changed since, the answer is 304 with no body.",
+				"schema":      map[string]any{"type": "string"}})
+		}
 		if len(params) > 0 {
 			o["parameters"] = params
 		}
@@ -135,11 +149,29 @@ func Document(version string, endpoints []Endpoint) ([]byte, error) {
 		if op.Response != nil {
 			ok["content"] = map[string]any{"application/json": map[string]any{"schema": g.schema(reflect.TypeOf(op.Response))}}
 		}
+		headers := map[string]any{}
+		if len(op.Produces) > 0 {
+			files := map[string]any{}
+			for _, m := range op.Produces {
+				files[m] = map[string]any{"schema": map[string]any{"type": "string", "contentMediaType": m}}
+			}
+			ok["content"] = files
+			headers["Content-Disposition"] = map[string]any{"description": "attachment, with the file's name.", "schema": map[string]any{"type": "string"}}
+		}
 		responses[fmt.Sprint(status)] = ok
 		if op.ETag {
-			etag := map[string]any{"ETag": map[string]any{"description": "Names this answer, for If-None-Match.", "schema": map[string]any{"type": "string"}}}
-			ok["headers"] = etag
-			responses["304"] = map[string]any{"description": "Not Modified: the answer whose ETag was sent in If-None-Match is current.", "headers": etag}
+			headers["ETag"] = map[string]any{"description": "Names this answer, for If-None-Match.", "schema": map[string]any{"type": "string"}}
+			notModified := map[string]any{"ETag": headers["ETag"]}
+			desc := "Not Modified: the answer whose ETag was sent in If-None-Match is current."
+			if op.LastModified {
+				headers["Last-Modified"] = map[string]any{"description": "When the data of this answer last changed, for If-Modified-Since.", "schema": map[string]any{"type": "string"}}
+				notModified["Last-Modified"] = headers["Last-Modified"]
+				desc = "Not Modified: the answer whose ETag was sent in If-None-Match, or that was received after If-Modified-Since, is current."
+			}
+			responses["304"] = map[string]any{"description": desc, "headers": notModified}
+		}
+		if len(headers) > 0 {
+			ok["headers"] = headers
 		}
 		for code, body := range op.Problems {
 			responses[fmt.Sprint(code)] = map[string]any{"description": http.StatusText(code),
@@ -219,7 +251,7 @@ func (g *gen) collect(t reflect.Type) {
 	for t.Kind() == reflect.Pointer || t.Kind() == reflect.Slice || t.Kind() == reflect.Map {
 		t = t.Elem()
 	}
-	if t.Kind() != reflect.Struct || t == timeType || t == dateType {
+	if t.Kind() != reflect.Struct || t == timeType || t == dateType || t.Implements(textMarshaler) {
 		return
 	}
 	base, full := bareName(t.Name()), t.PkgPath()+"."+t.Name()
@@ -244,8 +276,10 @@ func (g *gen) collect(t reflect.Type) {
 func bareName(qualified string) string { return qualified[strings.LastIndex(qualified, ".")+1:] }
 
 var (
-	timeType = reflect.TypeFor[time.Time]()
-	dateType = reflect.TypeFor[civil.Date]()
+	timeType      = reflect.TypeFor[time.Time]()
+	dateType      = reflect.TypeFor[civil.Date]()
+	keyType       = reflect.TypeFor[stats.Key]()
+	textMarshaler = reflect.TypeFor[encoding.TextMarshaler]()
 )
 
 func (g *gen) schema(t reflect.Type) map[string]any {
@@ -257,6 +291,17 @@ func (g *gen) schema(t reflect.Type) map[string]any {
 		return map[string]any{"type": "string", "format": "date-time"}
 	case t == dateType:
 		return map[string]any{"type": "string", "format": "date"}
+	case t == keyType:
+		// A series key writes itself as an object of codes by dimension.
+		props := map[string]any{}
+		var ids []string
+		for _, d := range stats.Dimensions {
+			props[d.ID] = map[string]any{"type": "string", "description": d.Name}
+			ids = append(ids, d.ID)
+		}
+		return map[string]any{"type": "object", "properties": props, "required": ids, "additionalProperties": false}
+	case t.Kind() == reflect.Struct && t.Implements(textMarshaler):
+		return map[string]any{"type": "string"} // e.g. an SDMX period, 2013 or 2013-Q1
 	case t.Kind() == reflect.Pointer:
 		s := g.schema(t.Elem())
 		if ref, ok := s["$ref"]; ok {

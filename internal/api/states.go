@@ -13,6 +13,7 @@ import (
 
 	"github.com/cpcj/cpcj/internal/access"
 	"github.com/cpcj/cpcj/internal/fail"
+	"github.com/cpcj/cpcj/internal/httpcache"
 	"github.com/cpcj/cpcj/internal/state"
 )
 
@@ -21,6 +22,10 @@ import (
 // staleness on one server is the price of not asking the database on every
 // request.
 const stateTTL = 5 * time.Second
+
+// statesMaxAge is how long, in seconds, a shared cache may keep a
+// participant list without asking again.
+const statesMaxAge = 60
 
 type cached struct {
 	body    []byte
@@ -96,13 +101,12 @@ func (h *Handler) ListStates(w http.ResponseWriter, r *http.Request) {
 		e = cached{body: buf.Bytes(), etag: `"` + hex.EncodeToString(sum[:8]) + `"`, expires: now.Add(stateTTL)}
 		h.states.put(key, e)
 	}
-	hdr := w.Header()
-	hdr.Set("ETag", e.etag)
-	hdr.Set("Cache-Control", "public, max-age=60")
-	if r.Header.Get("If-None-Match") == e.etag {
-		w.WriteHeader(http.StatusNotModified)
+	val := httpcache.Validators{ETag: e.etag}
+	if httpcache.NotModified(w, r, val, statesMaxAge) {
 		return
 	}
+	hdr := w.Header()
+	val.Set(hdr, statesMaxAge)
 	hdr.Set("Content-Type", "application/json")
 	hdr.Set("Content-Length", strconv.Itoa(len(e.body)))
 	w.Write(e.body)

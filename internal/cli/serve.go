@@ -13,6 +13,7 @@ import (
 
 	"github.com/cpcj/cpcj/internal/access"
 	"github.com/cpcj/cpcj/internal/account"
+	"github.com/cpcj/cpcj/internal/collect"
 	"github.com/cpcj/cpcj/internal/config"
 	"github.com/cpcj/cpcj/internal/fail"
 	"github.com/cpcj/cpcj/internal/job"
@@ -77,6 +78,10 @@ func serve(ctx context.Context, env Env, args []string) error {
 		return err
 	})
 	accounts := account.NewService(db, notes, log)
+	// Reminders of due dates; hourly, as each is sent once however often
+	// the job runs.
+	collection := &collect.Service{Store: db, Stats: db, Notes: notes, Log: log, Now: time.Now}
+	runner.Every(collect.RemindJob, time.Hour, collection.Remind)
 
 	if cfg.Demo {
 		if err := demoAccounts(ctx, env, accounts); err != nil {

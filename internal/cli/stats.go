@@ -17,15 +17,19 @@ import (
 
 func statsCmd(ctx context.Context, env Env, args []string) error {
 	if len(args) == 0 {
-		return usageErr("use: cpcj stats import|export [flags]")
+		return usageErr("use: cpcj stats import|export|round|workbook [flags]")
 	}
 	switch args[0] {
 	case "import":
 		return statsImport(ctx, env, args[1:])
 	case "export":
 		return statsExport(ctx, env, args[1:])
+	case "round":
+		return statsRound(ctx, env, args[1:])
+	case "workbook":
+		return statsWorkbook(ctx, env, args[1:])
 	}
-	return usageErr("unknown stats command %q: use import or export", args[0])
+	return usageErr("unknown stats command %q: use import, export, round or workbook", args[0])
 }
 
 // statsDB opens the database for a statistics command.
@@ -42,17 +46,30 @@ func statsDB(ctx context.Context, dbURL string) (*store.DB, error) {
 }
 
 func statsImport(ctx context.Context, env Env, args []string) error {
-	fs, s := flags(env, "stats import", "FILE --flow ID [--format F] [--dry-run]",
-		"Checks every row of FILE against the code lists — SDMX-CSV 1.0, or a source format: the GSH 2013 long table, a UNODC data portal (UN-CTS) export, the WDI population table — and stores the dataflow's observations, all or nothing. Changed values become new revisions; the old ones stay queryable as of before.")
-	var dbURL, flow, format string
-	var dry bool
+	fs, s := flags(env, "stats import", "FILE --flow ID [--format F] [--dry-run]\n  or:  cpcj stats import FILE --round ID --state ISO3 [--flow ID] --dry-run",
+		"Checks every row of FILE against the code lists — SDMX-CSV 1.0, or a source format: the GSH 2013 long table, a UNODC data portal (UN-CTS) export, the WDI population table — and stores the dataflow's observations, all or nothing. Changed values become new revisions; the old ones stay queryable as of before.\n\nWith --round and --state, FILE is a State's answer to a collection round (its Excel questionnaire, or CSV / SDMX-CSV for one dataflow): it is checked against the validation rules and compared with the State's draft; the report says what would be added, changed and removed, and every finding. The command exits non-zero when a finding is an error. It stores nothing: a State's figures are saved by its focal point.")
+	var dbURL, flow, format, state string
+	var dry, decimalComma bool
+	var round int64
 	config.BindDatabase(s, &dbURL)
+	fs.Int64Var(&round, "round", 0, "check FILE as a State's answer to this collection round (cpcj stats round list)")
+	fs.StringVar(&state, "state", "", "with --round: the State whose file it is, ISO 3166-1 alpha-3")
+	fs.BoolVar(&decimalComma, "decimal-comma", false, "with --round, for CSV: decimals are written with a comma (12,5)")
 	fs.StringVar(&flow, "flow", "", "the dataflow to import into (HOMICIDE, OFFENCES, VICTIMS, POPULATION)")
 	fs.StringVar(&format, "format", "", "the file's format: "+strings.Join(source.Formats, ", ")+" (default: detected from the header)")
 	fs.BoolVar(&dry, "dry-run", false, "check the file; store nothing")
 	flagArgs, pos := interleave(args)
 	if err := parse(env, s, flagArgs); err != nil {
 		return err
+	}
+	if round != 0 || state != "" {
+		switch {
+		case len(pos) != 1 || round == 0 || state == "":
+			return usageErr("give the file, the round and the State: cpcj stats import FILE --round ID --state ISO3 --dry-run")
+		case !dry:
+			return usageErr("a State's figures are saved by its focal point; here they can only be checked: add --dry-run")
+		}
+		return collectionCheck(ctx, env, dbURL, pos[0], round, state, flow, decimalComma)
 	}
 	if len(pos) != 1 || flow == "" {
 		return usageErr("give the file and the dataflow: cpcj stats import FILE --flow ID [--dry-run]")
@@ -84,7 +101,30 @@ func statsImport(ctx context.Context, env Env, args []string) error {
 		progressed = true
 		fmt.Fprintf(env.Stderr, "\r%s: %d rows read", pos[0], rows)
 	}
-	obs, rep, err := source.Check(file, format, flow, stats.NewStructure(lists, flows), ref, progress)
+	// The file is checked as it is read, and stored chunk by chunk in one
+	// transaction while the next chunk is read: a file of a million rows
+	// is never held whole, and a file with a problem leaves nothing stored.
+	st := stats.NewStructure(lists, flows)
+	if !st.HasFlow(flow) {
+		return fmt.Errorf("%s: no dataflow has the id %q", pos[0], flow)
+	}
+	var rep *source.Report
+	var ir store.IngestReport
+	checked := 0
+	if dry {
+		rep, err = source.CheckChunks(file, format, flow, st, ref, progress, func(chunk []stats.Observation) bool {
+			checked += len(chunk)
+			return true
+		})
+	} else {
+		ir, err = db.IngestStream(ctx, access.System("cpcj stats import"), flow, func(yield func([]stats.Observation, error) bool) {
+			var cerr error
+			rep, cerr = source.CheckChunks(file, format, flow, st, ref, progress, func(chunk []stats.Observation) bool { return yield(chunk, nil) })
+			if cerr != nil {
+				yield(nil, cerr)
+			}
+		}, "import of "+pos[0])
+	}
 	if progressed {
 		fmt.Fprintln(env.Stderr)
 	}
@@ -104,12 +144,8 @@ func statsImport(ctx context.Context, env Env, args []string) error {
 	}
 	fmt.Fprintf(env.Stdout, "%s: %s\n", pos[0], rep)
 	if dry {
-		fmt.Fprintf(env.Stdout, "%d observations of %s checked (dry run, nothing stored)\n", len(obs), flow)
+		fmt.Fprintf(env.Stdout, "%d observations of %s checked (dry run, nothing stored)\n", checked, flow)
 		return nil
-	}
-	ir, err := db.Ingest(ctx, access.System("cpcj stats import"), flow, obs, "import of "+pos[0])
-	if err != nil {
-		return err
 	}
 	fmt.Fprintf(env.Stdout, "%s: %d observations added, %d revised, %d unchanged, in %d series (%d new)\n",
 		flow, ir.Added, ir.Revised, ir.Unchanged, ir.Series, ir.NewSeries)

@@ -14,6 +14,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io/fs"
+	"math"
 	"path"
 	"regexp"
 	"slices"
@@ -319,6 +320,18 @@ func (l *Locale) format(v any) string {
 
 // Number formats an integer with the language's digit grouping.
 func (l *Locale) Number(n int) string { return l.printer.Sprintf("%d", n) }
+
+// Decimal formats a number with the given number of decimals, with the
+// language's digit grouping and decimal sign: 1,234.5 in English,
+// 1 234,5 in French. A value that rounds to zero is written without a
+// sign.
+func (l *Locale) Decimal(v float64, decimals int) string {
+	p := math.Pow(10, float64(decimals))
+	if math.Round(v*p) == 0 {
+		v = 0
+	}
+	return l.printer.Sprintf("%.*f", decimals, v)
+}
 
 // Date formats a date as the language writes it, e.g. "29 November 2026".
 func (l *Locale) Date(t time.Time) string {

@@ -228,6 +228,26 @@ func TestNumber(t *testing.T) {
 	if got := b.Get("ar").Number(1234); got != "1,234" {
 		t.Errorf("ar: Number(1234) = %q", got)
 	}
+	// Decimals have the language's decimal sign, and no sign when they
+	// round to zero.
+	for _, tc := range []struct {
+		code string
+		v    float64
+		d    int
+		want string
+	}{
+		{"en", 1234567.25, 1, "1,234,567.2"},
+		{"en", 6.4, 1, "6.4"},
+		{"en", 6.4, 0, "6"},
+		{"en", -0.04, 1, "0.0"},
+		{"en", -12.5, 2, "-12.50"},
+		{"fr", 1234.5, 1, "1 234,5"},
+		{"ar", 1234.5, 1, "1,234.5"},
+	} {
+		if got := spaces.Replace(b.Get(tc.code).Decimal(tc.v, tc.d)); got != tc.want {
+			t.Errorf("%s: Decimal(%v, %d) = %q, want %q", tc.code, tc.v, tc.d, got, tc.want)
+		}
+	}
 	// Numbers given to messages are formatted the same way.
 	if got := spaces.Replace(b.Get("fr").T("nav.unread", "n", 1234)); got != "1 234 non lues" {
 		t.Errorf("fr nav.unread 1234 = %q", got)

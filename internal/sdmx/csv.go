@@ -11,7 +11,9 @@ import (
 // observation: DATAFLOW (AGENCY:ID(VERSION)), the dimensions in key order,
 // TIME_PERIOD, OBS_VALUE and the attributes. Without observations (detail
 // serieskeysonly or nodata) a row is a series key. With labels=both,
-// headers and codes carry their names as "ID: Name".
+// headers and codes carry their names as "ID: Name". Cells are written
+// as stored, without the formula guard of the downloads for people:
+// SDMX-CSV is a format for programs, which must read back what was stored.
 //
 // It writes what the data engineer's SDMX-CSV writer in package stats will
 // write for exports; the two are to become one.
@@ -57,7 +59,13 @@ func (c *csvWriter) begin() error {
 func (c *csvWriter) key(k stats.Key) {
 	c.row = append(c.row[:0], c.label(flowRef(c.m.flow.ID), c.m.flow.Name))
 	for i, d := range stats.Dimensions {
-		c.row = append(c.row, c.label(k[i], c.m.codeName(d.Codelist, k[i])))
+		code := k[i]
+		if c.m.labels {
+			// Only labels need the name: looking it up is a walk through
+			// the code list, for every code of every row.
+			code = c.label(code, c.m.codeName(d.Codelist, code))
+		}
+		c.row = append(c.row, code)
 	}
 }
 
@@ -75,7 +83,7 @@ func (c *csvWriter) obs(o *stats.Observation) error {
 	if c.m.q.withAttributes() {
 		for _, a := range stats.Attributes {
 			v := attributeValue(o, a.ID)
-			if a.Codelist != "" && v != "" {
+			if c.m.labels && a.Codelist != "" && v != "" {
 				v = c.label(v, c.m.codeName(a.Codelist, v))
 			}
 			c.row = append(c.row, v)

@@ -3,17 +3,18 @@ package sdmx
 import (
 	"bufio"
 	"context"
-	"errors"
 	"fmt"
-	"io"
 	"math"
+	"mime"
 	"net/http"
 	"strconv"
 	"strings"
 	"time"
 
 	"github.com/cpcj/cpcj/internal/fail"
+	"github.com/cpcj/cpcj/internal/httpcache"
 	"github.com/cpcj/cpcj/internal/stats"
+	"github.com/cpcj/cpcj/internal/stream"
 )
 
 // dataWriter writes one representation of data. The driver calls begin
@@ -89,8 +90,12 @@ func (x *Handler) Data(w http.ResponseWriter, r *http.Request) {
 		x.fail(w, r, err)
 		return
 	}
-	v := x.newValidators(version, c, flow.UpdatedAt)
-	if v.notModified(w, r) {
+	v, err := x.validators(ctx, r, version, c)
+	if err != nil {
+		x.fail(w, r, err)
+		return
+	}
+	if httpcache.NotModified(w, r, v, maxAge, vary) {
 		return
 	}
 	lists, err := x.codelists(ctx, version)
@@ -106,14 +111,14 @@ func (x *Handler) Data(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	m := &message{flow: flow, q: q, labels: c.labels, lists: lists, id: messageID(), prepared: x.now()}
-	out := &lazyStart{w: w, start: func(h http.Header) {
-		v.set(h)
+	out := stream.New(w, func(h http.Header) {
+		v.Set(h, maxAge, vary)
 		h.Set("Content-Type", formats[c.format].media)
 		if c.format == fmtCSV {
-			h.Set("Content-Disposition", `inline; filename="`+flow.ID+`.csv"`)
+			h.Set("Content-Disposition", mime.FormatMediaType("inline", map[string]string{"filename": flow.ID + ".csv"}))
 		}
-	}}
-	bw := bufio.NewWriterSize(&deadlineWriter{w: out, rc: http.NewResponseController(w)}, 64<<10)
+	})
+	bw := bufio.NewWriterSize(out, 64<<10)
 	dw := dataWriterFor(c.format, bw, m)
 	n, err := x.stream(ctx, q, dw)
 	if err == nil && n > 0 {
@@ -126,16 +131,11 @@ func (x *Handler) Data(w http.ResponseWriter, r *http.Request) {
 			why += " " + strings.Join(u, "; ") + "."
 		}
 		x.fail(w, r, noResults("%s", why))
-	case err != nil && !out.started:
+	case err != nil && !out.Started():
 		x.fail(w, r, err)
 	case err != nil:
-		// Part of the answer is out: the status cannot change now. Cut the
-		// connection so that the client sees an incomplete answer, not a
-		// short one that looks whole.
-		if ctx.Err() == nil {
-			x.log.ErrorContext(ctx, "sdmx data answer broken off", "err", err, "path", r.URL.Path)
-		}
-		panic(http.ErrAbortHandler)
+		// Part of the answer is out: the status cannot change now.
+		out.Abort(ctx, x.log, "sdmx data answer broken off", err, "path", r.URL.Path)
 	}
 }
 
@@ -260,40 +260,6 @@ func (x *Handler) stream(ctx context.Context, q dataQuery, dw dataWriter) (int, 
 // preparer is a writer that must see every observation before it writes.
 type preparer interface {
 	collect(o *stats.Observation) error
-}
-
-// lazyStart sends the status and headers with the first byte of the body,
-// so that a query that turns out empty can still answer 404.
-type lazyStart struct {
-	w       http.ResponseWriter
-	start   func(http.Header)
-	started bool
-}
-
-func (l *lazyStart) Write(b []byte) (int, error) {
-	if !l.started {
-		l.started = true
-		l.start(l.w.Header())
-		l.w.WriteHeader(http.StatusOK)
-	}
-	return l.w.Write(b)
-}
-
-// deadlineWriter pushes the connection's write deadline forward as the
-// answer goes out, so that a long export is not cut by the server's write
-// timeout while a stalled client still is.
-type deadlineWriter struct {
-	w  io.Writer
-	rc *http.ResponseController
-}
-
-const deadlineStep = 30 * time.Second
-
-func (d *deadlineWriter) Write(b []byte) (int, error) {
-	if err := d.rc.SetWriteDeadline(time.Now().Add(deadlineStep)); err != nil && !errors.Is(err, http.ErrNotSupported) {
-		return 0, err
-	}
-	return d.w.Write(b)
 }
 
 // formatValue writes an observation value as SDMX text: the shortest form

@@ -82,25 +82,13 @@ func parseDataQuery(flowRefParam, keyParam, providerParam string, v url.Values) 
 	if err != nil {
 		return q, err
 	}
-	for _, bound := range []struct {
-		name string
-		to   *stats.Period
-	}{{"startPeriod", &q.start}, {"endPeriod", &q.end}} {
-		s, ok := p[bound.name]
-		if !ok {
-			continue
+	q.start, q.end, err = stats.ParseSpan(p["startPeriod"], p["endPeriod"])
+	if e, ok := err.(*stats.SpanError); ok {
+		bound := "startPeriod"
+		if e.End {
+			bound = "endPeriod"
 		}
-		if *bound.to, err = stats.ParsePeriod(s); err != nil {
-			return q, syntax("%s: %s.", bound.name, err.Error())
-		}
-	}
-	if q.start.Kind != 'A' && !q.start.IsZero() && q.start.Start().YearDay() == 1 {
-		// From the first day of a year (2013-01-01, 2013-Q1): every period
-		// of that year falls after it, the year itself too.
-		q.start = stats.Period{Year: q.start.Year, Kind: 'A'}
-	}
-	if !q.start.IsZero() && !q.end.IsZero() && !q.end.End().After(q.start.Start()) {
-		return q, syntax("endPeriod %s is before startPeriod %s.", q.end, q.start)
+		return q, syntax("%s: %s.", bound, e.Message)
 	}
 	for _, n := range []struct {
 		name string

@@ -48,6 +48,8 @@ type Store interface {
 	stats.Store
 	// StatisticsVersion changes whenever observations or structures change.
 	StatisticsVersion(ctx context.Context) (int64, error)
+	// StatisticsChanged returns when they last changed.
+	StatisticsChanged(ctx context.Context) (time.Time, error)
 }
 
 // Deps are what the handler is built from.
@@ -70,10 +72,17 @@ type Handler struct {
 	baseURL string
 	version string
 	now     func() time.Time
+	started time.Time // when this server started: see validators
 	lists   struct {
 		sync.Mutex
 		version int64 // the statistics version they were read at
 		byID    map[string]stats.Codelist
+	}
+	lastChange struct {
+		sync.Mutex
+		known   bool
+		version int64 // the statistics version it was read at
+		at      time.Time
 	}
 }
 
@@ -87,7 +96,7 @@ func New(d Deps) *Handler {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	return &Handler{store: d.Store, log: log, baseURL: strings.TrimSuffix(d.BaseURL, "/"), version: d.Version, now: now}
+	return &Handler{store: d.Store, log: log, baseURL: strings.TrimSuffix(d.BaseURL, "/"), version: d.Version, now: now, started: now()}
 }
 
 // NotFound answers a path under the prefix that no route matches, and a

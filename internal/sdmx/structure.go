@@ -7,6 +7,7 @@ import (
 	"strconv"
 	"time"
 
+	"github.com/cpcj/cpcj/internal/httpcache"
 	"github.com/cpcj/cpcj/internal/stats"
 )
 
@@ -308,12 +309,16 @@ func (x *Handler) Structure(w http.ResponseWriter, r *http.Request) {
 		x.fail(w, r, err)
 		return
 	}
-	v := x.newValidators(version, c, time.Time{})
-	if v.notModified(w, r) {
+	v, err := x.validators(ctx, r, version, c)
+	if err != nil {
+		x.fail(w, r, err)
+		return
+	}
+	if httpcache.NotModified(w, r, v, maxAge, vary) {
 		return
 	}
 	h := w.Header()
-	v.set(h)
+	v.Set(h, maxAge, vary)
 	h.Set("Content-Type", formats[c.format].media)
 	w.WriteHeader(http.StatusOK)
 	complete := q.detail == detailAllCompleteStubs || q.detail == detailReferenceCompleteStubs || q.detail == detailFull

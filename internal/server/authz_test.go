@@ -54,6 +54,7 @@ var authzWant = map[string]want{
 	"GET /states/{code}":                      {200, 200, 200, 200, 200, 200},
 	"GET /treaties":                           {200, 200, 200, 200, 200, 200},
 	"GET /statistics":                         {200, 200, 200, 200, 200, 200},
+	"GET /statistics/areas/{code}":            {200, 200, 200, 200, 200, 200},
 	"GET /reviews":                            {200, 200, 200, 200, 200, 200},
 	"GET /assistance":                         {200, 200, 200, 200, 200, 200},
 	"GET /funding":                            {200, 200, 200, 200, 200, 200},
@@ -110,6 +111,16 @@ var authzWant = map[string]want{
 	"PATCH /api/v1/participation/{id}":        {401, 200, 200, 403, 403, 403},
 	"POST /api/v1/participation/{id}/retract": {401, 204, 204, 403, 403, 403},
 	"POST /api/v1/participation/import":       {401, 422, 422, 403, 403, 403},
+
+	// The statistics JSON API: a view needs at least its dataflow, which
+	// the matrix does not give (400 for everyone).
+	"GET /api/v1/stats/dataflows":      {200, 200, 200, 200, 200, 200},
+	"GET /api/v1/stats/dataflows/{id}": {200, 200, 200, 200, 200, 200},
+	"GET /api/v1/stats/codelists":      {200, 200, 200, 200, 200, 200},
+	"GET /api/v1/stats/codelists/{id}": {200, 200, 200, 200, 200, 200},
+	"GET /api/v1/stats/observations":   {400, 400, 400, 400, 400, 400},
+	"GET /api/v1/stats/explore":        {400, 400, 400, 400, 400, 400},
+	"GET /api/v1/stats/download":       {400, 400, 400, 400, 400, 400},
 
 	// Published statistics are public, through SDMX as elsewhere.
 	"GET /sdmx/rest/{resource}":                                            {200, 200, 200, 200, 200, 200},
@@ -249,6 +260,10 @@ func newOtherState(t testing.TB, h *harness) *otherState {
 			"{flowRef}":     "HOMICIDE",
 			"{key}":         "A.KEN.VIC_HOM.0101._T._T._T._T.CJ.NB",
 			"{providerRef}": "all",
+
+			// The statistics JSON API.
+			"dataflows/{id}": "HOMICIDE",
+			"codelists/{id}": "CL_ICCS",
 		},
 		// Every account of France, the harness's and those the matrix
 		// makes, has an address at fra.cpcj.test.

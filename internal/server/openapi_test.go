@@ -225,6 +225,7 @@ func TestOpenAPIResponses(t *testing.T) {
 		h.do(t, call{method: "DELETE", path: fmt.Sprintf("/api/v1/me/tokens/%d", tok.ID), as: fp, via: viaToken})
 
 		etag := h.get(t, "/api/v1/states?limit=20", nil).header.Get("ETag")
+		statsETag := h.get(t, "/api/v1/stats/dataflows", nil).header.Get("ETag")
 
 		for _, tc := range []struct {
 			name   string
@@ -254,10 +255,23 @@ func TestOpenAPIResponses(t *testing.T) {
 			{"read notification", call{method: "POST", path: fmt.Sprintf("/api/v1/me/notifications/%d/read", notes.Items[0].ID), as: fp, via: viaToken}, 204},
 			{"audit", call{path: "/api/v1/audit?limit=50", as: admin, via: viaToken}, 200},
 			{"audit filtered", call{path: "/api/v1/audit?entity=account&from=2000-01-01&to=2999-12-31", as: admin, via: viaToken}, 200},
+			{"stats dataflows", call{path: "/api/v1/stats/dataflows"}, 200},
+			{"stats dataflows not modified", call{path: "/api/v1/stats/dataflows", header: map[string]string{"If-None-Match": statsETag}}, 304},
+			{"stats dataflow", call{path: "/api/v1/stats/dataflows/HOMICIDE"}, 200},
+			{"stats code lists", call{path: "/api/v1/stats/codelists?limit=3"}, 200},
+			{"stats code list", call{path: "/api/v1/stats/codelists/CL_ICCS"}, 200},
+			{"stats observations", call{path: "/api/v1/stats/observations?flow=HOMICIDE&area=KEN&limit=5"}, 200},
+			{"stats computed observations", call{path: "/api/v1/stats/observations?flow=OFFENCES&area=155&iccs=020111&unit=NB,RT100K&start=2018&end=2018"}, 200},
+			{"stats explore", call{path: "/api/v1/stats/explore?flow=HOMICIDE&area=PHL,155,WEOG&source_type=CJ&max_series=5"}, 200},
+			{"stats download", call{path: "/api/v1/stats/download?flow=HOMICIDE&area=KEN"}, 200},
+			{"stats download as a workbook", call{path: "/api/v1/stats/download?flow=HOMICIDE&area=KEN&format=xlsx"}, 200},
 
 			{"problem: bad parameter", call{path: "/api/v1/states?regional_group=XX"}, 400},
 			{"problem: unknown parameter", call{path: "/api/v1/states?x=1"}, 400},
 			{"problem: no such State", call{path: "/api/v1/states/XYZ"}, 404},
+			{"problem: bad view", call{path: "/api/v1/stats/explore?flow=HOMICIDE&area=XXX"}, 400},
+			{"problem: no area", call{path: "/api/v1/stats/explore?flow=HOMICIDE"}, 400},
+			{"problem: no such dataflow", call{path: "/api/v1/stats/dataflows/NOPE"}, 404},
 			{"problem: not signed in", call{path: "/api/v1/me"}, 401},
 			{"problem: bad token", call{path: "/api/v1/me", header: map[string]string{"Authorization": "Bearer cpcj_nope"}}, 401},
 			{"problem: forbidden", call{path: "/api/v1/audit", as: fp, via: viaToken}, 403},

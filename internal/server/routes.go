@@ -1,6 +1,7 @@
 package server
 
 import (
+	"fmt"
 	"net/http"
 	"strings"
 
@@ -11,6 +12,7 @@ import (
 	"github.com/cpcj/cpcj/internal/notify"
 	"github.com/cpcj/cpcj/internal/sdmx"
 	"github.com/cpcj/cpcj/internal/state"
+	"github.com/cpcj/cpcj/internal/stats"
 	"github.com/cpcj/cpcj/internal/treaty"
 )
 
@@ -42,6 +44,8 @@ var (
 	idParam         = api.Param{Name: "id", In: "path", Type: "integer", Description: "The record's id."}
 	dateParam       = api.Param{Name: "date", In: "query", Type: "string", Pattern: `^\d{4}-\d{2}-\d{2}$`, Description: "The date, YYYY-MM-DD (default today)."}
 	instrumentParam = api.Param{Name: "id", In: "path", Type: "string", Description: "The UN Treaty Collection (MTDSG) number, e.g. XVIII-12, or the alias, e.g. UNTOC."}
+	flowIDParam     = api.Param{Name: "id", In: "path", Type: "string", Description: "The dataflow's id, e.g. HOMICIDE."}
+	codelistIDParam = api.Param{Name: "id", In: "path", Type: "string", Description: "The code list's id, e.g. CL_AREA."}
 	roleEnum        = []string{string(access.Admin), string(access.Secretariat), string(access.FocalPoint), string(access.Expert), string(access.Donor)}
 )
 
@@ -69,7 +73,8 @@ func (s *Server) routeTable() []Route {
 		page("GET /treaties/records/{id}", w.EditRecord),
 		page("POST /treaties/records/{id}", w.UpdateRecord),
 		page("POST /treaties/records/{id}/retract", w.RetractRecord),
-		page("GET /statistics", w.Module),
+		page("GET /statistics", w.Statistics),
+		page("GET /statistics/areas/{code}", w.StatsArea),
 		page("GET /reviews", w.Module),
 		page("GET /assistance", w.Module),
 		page("GET /funding", w.Module),
@@ -181,6 +186,53 @@ func apiRoutes(a *api.Handler) []Route {
 			Params:      []api.Param{{Name: "dry_run", In: "query", Type: "boolean", Description: "Check only."}},
 			Response:    treaty.ImportResult{}, Problems: map[int]any{http.StatusUnprocessableEntity: api.ImportProblem{}}}),
 
+		rest("GET /api/v1/stats/dataflows", a.ListDataflows, api.Op{ID: "listDataflows", Tag: "statistics",
+			Summary:     "The statistical dataflows, with their provenance",
+			Description: "Each dataflow with its source, licence, the source's date of data, when its observations last changed here, and how many it holds. " + statsCaching,
+			Params:      []api.Param{api.LimitParam, api.OffsetParam},
+			Response:    api.List[api.DataflowSummary]{}, ETag: true, LastModified: true}),
+		rest("GET /api/v1/stats/dataflows/{id}", a.GetDataflow, api.Op{ID: "getDataflow", Tag: "statistics",
+			Summary: "One dataflow with its structure: the dimensions with the codes its series use, the attributes, the span of its periods",
+			Description: "Each dimension names the URL parameter that selects it in /stats/observations, /stats/explore and /stats/download. " +
+				"`regions` are the aggregates the `area` parameter also takes (the world, M49 regions, UN regional groups), computed by cpcj from their members. " + statsCaching,
+			Params: []api.Param{flowIDParam}, Response: api.DataflowDetail{}, ETag: true, LastModified: true}),
+		rest("GET /api/v1/stats/codelists", a.ListCodelists, api.Op{ID: "listCodelists", Tag: "statistics",
+			Summary:     "The code lists of the statistics, with their codes",
+			Description: "Hierarchical lists (CL_AREA, CL_ICCS) give each code's parent; `partial` says a list holds only part of its classification. " + statsCaching,
+			Params:      []api.Param{api.LimitParam, api.OffsetParam},
+			Response:    api.List[stats.Codelist]{}, ETag: true, LastModified: true}),
+		rest("GET /api/v1/stats/codelists/{id}", a.GetCodelist, api.Op{ID: "getCodelist", Tag: "statistics",
+			Summary: "One code list, e.g. CL_AREA or CL_ICCS", Params: []api.Param{codelistIDParam},
+			Description: statsCaching, Response: stats.Codelist{}, ETag: true, LastModified: true}),
+		rest("GET /api/v1/stats/observations", a.ListObservations, api.Op{ID: "listObservations", Tag: "statistics",
+			Summary: "The observations of a view, a page at a time",
+			Description: "The rows of the view's download: the stored observations of its countries (of every area when it names none); " +
+				"with `unit=RT100K`, rates per 100,000 computed from counts and population where the source gives none; and for each region or group it names, " +
+				"the computed count and rate of every period a member reported, with the coverage in `comment`. Computed rows have `derivation` C. " +
+				computeLimits + " " + statsCaching,
+			Params: append(viewParams(), api.LimitParam, api.OffsetParam), Response: api.List[api.StatsObservation]{}, ETag: true, LastModified: true}),
+		rest("GET /api/v1/stats/explore", a.Explore, api.Op{ID: "explore", Tag: "statistics",
+			Summary: "What the data explorer shows of a view: series by period, trends, coverage and provenance",
+			Description: "The view must name at least one area. Countries' series are the stored ones; regions' and groups' are computed from their members' counts, " +
+				"with coverage (members reporting, share of the population) at every period and nothing imputed. Each series has one point per period of `periods`, " +
+				"and its trend between its first and last values, with the figures refused and why: a break in series, or, for a region or group, other members reporting " +
+				"at the two ends (a change of members is a break in series; so is a break in the series of a member that reported at both ends). " +
+				"`series_total`, `observations` and `cells` count the whole view; `series` holds (and analyses) at most `max_series`. " +
+				fmt.Sprintf("Every exploration computes: its figures come from at most %d stored observations (else 400 naming `area`), and at most %d run at once on a server (else 503 with Retry-After). ",
+					stats.MaxReads, api.MaxComputing) + statsCaching,
+			Params: append(viewParams(), api.Param{Name: "max_series", In: "query", Type: "integer",
+				Description: fmt.Sprintf("Most series to give, 1 to %d (default %d); the totals count them all.", api.MaxMaxSeries, api.DefaultMaxSeries)}),
+			Response: stats.Exploration{}, ETag: true, LastModified: true}),
+		rest("GET /api/v1/stats/download", a.Download, api.Op{ID: "downloadStatistics", Tag: "statistics",
+			Summary: "A view as a CSV file or an Excel workbook, with names and provenance",
+			Description: "The rows of /stats/observations, with the names of areas, indicators and ICCS categories and, on every row, the source, its address, " +
+				"licence and date of data. The workbook has a Provenance sheet. In CSV, text that a spreadsheet would take for a formula begins with an apostrophe; " +
+				"the workbook's text cells are text, never formulas. A CSV of stored figures streams whatever its size; " +
+				fmt.Sprintf("a workbook holds at most %d rows (a larger view is refused with 400 naming `format`: take CSV). ", stats.MaxXLSXRows) +
+				computeLimits + " HEAD checks the view and answers the headers without making the file. " + statsCaching,
+			Params:   append(viewParams(), api.Param{Name: "format", In: "query", Type: "string", Enum: []string{"csv", "xlsx"}, Description: "csv (default) or xlsx."}),
+			Produces: []string{"text/csv", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"}, ETag: true, LastModified: true}),
+
 		rest("GET /api/v1/users", a.ListUsers, api.Op{ID: "listUsers", Tag: "accounts",
 			Summary: "List accounts", Access: "admins and the secretariat (all accounts); focal points (the accounts of their State)",
 			Params: []api.Param{
@@ -231,6 +283,33 @@ func apiRoutes(a *api.Handler) []Route {
 			},
 			Response: api.List[audit.Record]{}}),
 	}
+}
+
+// statsCaching is what every statistics answer says about caching.
+const statsCaching = "Public. Answers carry a weak ETag, which changes with every change of the statistics (observations, code lists, dataflows) and of the program, " +
+	"and Last-Modified, the time of the last such change; a conditional request gets 304 Not Modified while nothing changed."
+
+// computeLimits is what the statistics answers that compute say about
+// their limits.
+var computeLimits = fmt.Sprintf("A view with regions or groups, or with computed rates, is computed in memory: from at most %d stored observations "+
+	"(its countries' and its regions' members'; a larger view is refused with 400 naming `area`: narrow it), and by at most %d requests at once on a server "+
+	"(others get 503 with Retry-After).", stats.MaxReads, api.MaxComputing)
+
+// viewParams are the parameters of a statistics view (stats.ParseView): the
+// dataflow, a code list per dimension and the span of periods.
+func viewParams() []api.Param {
+	ps := []api.Param{{Name: "flow", In: "query", Type: "string", Required: true, Description: "The dataflow, e.g. HOMICIDE."}}
+	for i, p := range stats.ViewParams {
+		d := stats.Dimensions[i]
+		desc := fmt.Sprintf("%s: codes of %s, separated by commas or given again; all when absent.", d.Name, d.Codelist)
+		if d.ID == "REF_AREA" {
+			desc = "Countries (ISO alpha-3) and regions: the world 001, M49 regions, UN regional groups; separated by commas or given again."
+		}
+		ps = append(ps, api.Param{Name: p, In: "query", Type: "string", Description: desc})
+	}
+	return append(ps,
+		api.Param{Name: "start", In: "query", Type: "string", Description: "First period, e.g. 2003 or 2013-Q1."},
+		api.Param{Name: "end", In: "query", Type: "string", Description: "Last period."})
 }
 
 func (s *Server) serveOpenAPI(w http.ResponseWriter, r *http.Request) {

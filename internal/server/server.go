@@ -69,7 +69,7 @@ func New(d Deps) (*Server, error) {
 	}
 	s := &Server{cfg: d.Config, db: d.DB, accounts: d.Accounts, bundle: bundle, log: d.Log, metrics: d.Metrics, version: d.Version}
 	treaties := treaty.NewService(d.DB, d.DB)
-	s.api = api.New(api.Deps{States: d.DB, Accounts: d.Accounts, Notes: d.DB, Audit: d.DB, Treaties: treaties, TreatyStore: d.DB, Log: d.Log})
+	s.api = api.New(api.Deps{States: d.DB, Accounts: d.Accounts, Notes: d.DB, Audit: d.DB, Treaties: treaties, TreatyStore: d.DB, Stats: d.DB, Log: d.Log, Version: d.Version})
 	s.openapi, err = api.Document(d.Version, endpoints(apiRoutes(s.api)))
 	if err != nil {
 		return nil, fmt.Errorf("openapi document: %w", err)

@@ -6,9 +6,13 @@ import (
 	"fmt"
 	"io"
 	"iter"
+	"slices"
+	"strings"
 	"time"
 
 	"github.com/xuri/excelize/v2"
+
+	"github.com/cpcj/cpcj/internal/fail"
 )
 
 // Download is what a table for people carries besides the observations:
@@ -18,6 +22,9 @@ type Download struct {
 	Codelists []Codelist
 	Selection string    // the query, as the user gave it, e.g. a key
 	Generated time.Time // when the file was made
+	// Computed says what cpcj computed among the rows, if anything.
+	Computed string
+	maxRows  int // of a workbook: MaxXLSXRows when zero; lower in tests
 }
 
 // downloadHeader is the columns of a CSV or XLSX download: codes with the
@@ -45,11 +52,57 @@ func (d Download) names() func(list, code string) string {
 	}
 }
 
-func (d Download) row(name func(list, code string) string, o Observation) []string {
+// valueColumn is the place of OBS_VALUE in a row.
+var valueColumn = slices.Index(downloadHeader, PrimaryMeasure)
+
+// row is an observation as a row of the download. For CSV (guard true)
+// text a spreadsheet would take for a formula is guarded (see safeCell);
+// a workbook's text cells are never evaluated, and stay as they are.
+func (d Download) row(name func(list, code string) string, o Observation, guard bool) []string {
 	k := o.Key
-	return []string{d.Flow.ID, k[0], k[1], name("CL_AREA", k[1]), k[2], name("CL_INDICATOR", k[2]), k[3], name("CL_ICCS", k[3]),
-		k[4], k[5], k[6], k[7], k[8], k[9], o.Period.String(), FormatValue(o.Value), o.Status,
-		o.Source, o.Comment, o.Derived, d.Flow.Source, d.Flow.SourceURL, d.Flow.Licence, d.Flow.DataAsOf}
+	row := []string{d.Flow.ID, k[DimFreq], k[DimArea], name("CL_AREA", k[DimArea]), k[DimIndicator], name("CL_INDICATOR", k[DimIndicator]),
+		k[DimICCS], name("CL_ICCS", k[DimICCS]), k[DimSex], k[DimAge], k[DimRelationship], k[DimCyber], k[DimSourceType], k[DimUnit],
+		o.Period.String(), FormatValue(o.Value), o.Status, o.Source, o.Comment, o.Derived, d.Flow.Source, d.Flow.SourceURL, d.Flow.Licence, d.Flow.DataAsOf}
+	if guard {
+		for i, s := range row {
+			if i != valueColumn { // a number, which may well begin with "-"
+				row[i] = safeCell(s)
+			}
+		}
+	}
+	return row
+}
+
+// safeCell keeps a spreadsheet that opens a CSV file from taking text for
+// a formula: text that begins with =, +, -, @, a tab or a carriage return
+// (which some spreadsheets skip before looking for a formula) gets a
+// leading apostrophe, as OWASP advises against CSV injection. Comments and
+// names come from files that anyone may have written. SDMX-CSV, a format
+// for programs that must read back exactly what was stored, is
+// deliberately not guarded (see SDMXCSVWriter).
+func safeCell(s string) string {
+	if s != "" && strings.ContainsRune("=+-@\t\r", rune(s[0])) {
+		return "'" + s
+	}
+	return s
+}
+
+// MaxXLSXRows is the most observations an XLSX download holds. A workbook
+// is built whole, in memory, before its first byte is sent: a million rows
+// took 100 s and 620 MB, and Excel opens at most 1,048,576. A CSV download
+// streams any number.
+const MaxXLSXRows = 200_000
+
+// CheckXLSXRows refuses a workbook of n rows, more than MaxXLSXRows, with
+// a field error for "format".
+func CheckXLSXRows(n int) error { return checkRows(n, MaxXLSXRows) }
+
+func checkRows(n, most int) error {
+	if n <= most {
+		return nil
+	}
+	return fail.Field("format", "The view has more than %d rows, the most an Excel workbook from cpcj holds. Download it as CSV (format=csv), which has no limit, or narrow the view.",
+		most)
 }
 
 // WriteCSV writes observations as a CSV table for people and scripts, with
@@ -65,7 +118,7 @@ func (d Download) WriteCSV(w io.Writer, obs iter.Seq2[Observation, error]) error
 		if err != nil {
 			return err
 		}
-		if err := cw.Write(d.row(name, o)); err != nil {
+		if err := cw.Write(d.row(name, o, true)); err != nil {
 			return err
 		}
 	}
@@ -78,7 +131,9 @@ func (d Download) WriteCSV(w io.Writer, obs iter.Seq2[Observation, error]) error
 
 // WriteXLSX writes observations as an Excel workbook: a sheet "Data" with
 // the columns of the CSV download, values as numbers, and a sheet
-// "Provenance" saying where they come from and what was selected.
+// "Provenance" saying where they come from and what was selected. Nothing
+// is written to w before the workbook is whole, so that a view of more
+// than MaxXLSXRows rows is refused (see CheckXLSXRows) before it starts.
 func (d Download) WriteXLSX(w io.Writer, obs iter.Seq2[Observation, error]) error {
 	x := excelize.NewFile()
 	defer x.Close()
@@ -99,16 +154,23 @@ func (d Download) WriteXLSX(w io.Writer, obs iter.Seq2[Observation, error]) erro
 	name := d.names()
 	r := 1
 	cells := make([]any, len(downloadHeader))
+	most := d.maxRows
+	if most == 0 {
+		most = MaxXLSXRows
+	}
 	for o, err := range obs {
 		if err != nil {
 			return err
 		}
 		r++
-		for i, s := range d.row(name, o) {
+		if err := checkRows(r-1, most); err != nil {
+			return err
+		}
+		for i, s := range d.row(name, o, false) {
 			cells[i] = s
 		}
 		if o.Value != nil {
-			cells[15] = *o.Value
+			cells[valueColumn] = *o.Value
 		}
 		cell, err := excelize.CoordinatesToCellName(1, r)
 		if err != nil {
@@ -132,6 +194,7 @@ func (d Download) WriteXLSX(w io.Writer, obs iter.Seq2[Observation, error]) erro
 		{"Licence and terms", d.Flow.Licence},
 		{"Data as of", d.Flow.DataAsOf},
 		{"Selection", d.Selection},
+		{"Computed by cpcj", d.Computed},
 		{"Observations", fmt.Sprint(r - 1)},
 		{"Generated", d.Generated.UTC().Format(time.RFC3339)},
 		{"Notes", "OBS_STATUS: A normal, E estimated, P provisional, B break in series (not comparable with earlier periods), M missing. DERIVATION C: computed by cpcj."},

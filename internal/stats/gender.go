@@ -49,14 +49,14 @@ func GenderView(obs []Observation) []GenderRow {
 	vals := map[cell]map[string]float64{}
 	srcs := map[cell]map[string]bool{}
 	for _, o := range obs {
-		if o.Key[4] != "F" || o.Key[9] != UnitNumber || o.Value == nil {
+		if o.Key[DimSex] != "F" || o.Key[DimUnit] != UnitNumber || o.Value == nil {
 			continue
 		}
-		c := cell{o.Key[1], o.Key[3], o.Period}
+		c := cell{o.Key[DimArea], o.Key[DimICCS], o.Period}
 		if vals[c] == nil {
 			vals[c], srcs[c] = map[string]float64{}, map[string]bool{}
 		}
-		vals[c][o.Key[6]] += *o.Value
+		vals[c][o.Key[DimRelationship]] += *o.Value
 		if o.Source != "" {
 			srcs[c][o.Source] = true
 		}

@@ -21,10 +21,10 @@ type Populations map[string]map[Period]float64
 func NewPopulations(obs []Observation) Populations {
 	p := Populations{}
 	for _, o := range obs {
-		if o.Value == nil || o.Key[9] != UnitPersons {
+		if o.Value == nil || o.Key[DimUnit] != UnitPersons {
 			continue
 		}
-		area := o.Key[1]
+		area := o.Key[DimArea]
 		if p[area] == nil {
 			p[area] = map[Period]float64{}
 		}
@@ -52,21 +52,21 @@ const RateComment = "Rate per 100,000 population computed by cpcj from the count
 func Rates(obs []Observation, pop Populations) []Observation {
 	have := map[string]bool{}
 	for _, o := range obs {
-		if o.Key[9] == UnitRate && o.Value != nil {
+		if o.Key[DimUnit] == UnitRate && o.Value != nil {
 			have[o.Key.String()+"|"+o.Period.String()] = true
 		}
 	}
 	var out []Observation
 	for _, o := range obs {
-		if o.Key[9] != UnitNumber || o.Value == nil {
+		if o.Key[DimUnit] != UnitNumber || o.Value == nil {
 			continue
 		}
 		k := o.Key
-		k[9] = UnitRate
+		k[DimUnit] = UnitRate
 		if have[k.String()+"|"+o.Period.String()] {
 			continue
 		}
-		n, ok := pop.Get(k[1], o.Period)
+		n, ok := pop.Get(k[DimArea], o.Period)
 		if !ok {
 			continue
 		}

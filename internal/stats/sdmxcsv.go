@@ -67,7 +67,10 @@ func FormatValue(v *float64) string {
 }
 
 // SDMXCSVWriter writes observations as SDMX-CSV 1.0, one at a time, so that
-// a whole dataflow streams in constant memory.
+// a whole dataflow streams in constant memory. Its cells are written as
+// stored, text that a spreadsheet would take for a formula too: SDMX-CSV
+// is read by programs, which must get back exactly what was stored (the
+// downloads for people guard it: see safeCell).
 type SDMXCSVWriter struct {
 	flow   string // the DATAFLOW column, as AGENCY:ID(VERSION)
 	bw     *bufio.Writer
@@ -221,6 +224,13 @@ type sdmxCols struct {
 	dims                [10]int
 	attrs               [4]int // -1 when absent
 	width               int
+	// The last good dataflow reference, codes and attributes read. Most
+	// rows repeat most of them: text equal to them needs no check, and
+	// their strings are shared, so that a row read does not keep its
+	// whole line in memory.
+	lastRef, lastFlow string
+	lastCodes         [10]string
+	lastAttrs         [4]string
 }
 
 func sdmxColumns(head []string) (sdmxCols, *Problems) {
@@ -283,20 +293,32 @@ func sdmxColumns(head []string) (sdmxCols, *Problems) {
 func (c *sdmxCols) observation(rec []string, line int, flow string, ps *Problems) (Observation, bool) {
 	var o Observation
 	n := ps.Len()
-	id, err := ParseFlowRef(strings.TrimSpace(rec[c.flow]))
-	switch {
-	case err != nil:
-		ps.Add(line, "DATAFLOW", "%v", err)
-	case flow != "" && id != flow:
-		ps.Add(line, "DATAFLOW", "is %s, but this import is for %s", id, flow)
+	ref := strings.TrimSpace(rec[c.flow])
+	if ref != c.lastRef || ref == "" {
+		id, err := ParseFlowRef(ref)
+		if err != nil {
+			ps.Add(line, "DATAFLOW", "%v", err)
+		} else {
+			c.lastRef, c.lastFlow = ref, id
+		}
+		o.Flow = id
+	} else {
+		o.Flow = c.lastFlow
 	}
-	o.Flow = id
+	if o.Flow != "" && flow != "" && o.Flow != flow {
+		ps.Add(line, "DATAFLOW", "is %s, but this import is for %s", o.Flow, flow)
+	}
 	for d, i := range c.dims {
 		code := strings.TrimSpace(rec[i])
-		if code == "" {
+		switch {
+		case code == c.lastCodes[d] && code != "":
+			code = c.lastCodes[d]
+		case code == "":
 			ps.Add(line, Dimensions[d].ID, "is empty: every dimension needs a code")
-		} else if !validCode(code) {
+		case !validCode(code):
 			ps.Add(line, Dimensions[d].ID, "%q is not a code: a code is letters, digits and _ - only", code)
+		default:
+			c.lastCodes[d] = code
 		}
 		o.Key[d] = code
 	}
@@ -313,7 +335,12 @@ func (c *sdmxCols) observation(rec []string, line int, flow string, ps *Problems
 		if c.attrs[a] < 0 {
 			return ""
 		}
-		return strings.TrimSpace(rec[c.attrs[a]])
+		v := strings.TrimSpace(rec[c.attrs[a]])
+		if v == c.lastAttrs[a] {
+			return c.lastAttrs[a]
+		}
+		c.lastAttrs[a] = v
+		return v
 	}
 	o.Status, o.Source, o.Comment, o.Derived = attr(0), attr(1), attr(2), attr(3)
 	if o.Value == nil && o.Status == "" {

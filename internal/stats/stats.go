@@ -6,6 +6,8 @@ package stats
 
 import (
 	"context"
+	"encoding/json"
+	"errors"
 	"fmt"
 	"strconv"
 	"strings"
@@ -89,6 +91,20 @@ var Dimensions = []Dimension{
 	{"UNIT_MEASURE", "Unit of measure", "CL_UNIT_MEASURE"},
 }
 
+// The positions of the dimensions in a key, in Dimensions order.
+const (
+	DimFreq = iota
+	DimArea
+	DimIndicator
+	DimICCS
+	DimSex
+	DimAge
+	DimRelationship
+	DimCyber
+	DimSourceType
+	DimUnit
+)
+
 // TimeDimension is the SDMX time dimension.
 const TimeDimension = "TIME_PERIOD"
 
@@ -121,6 +137,29 @@ type Key [10]string
 
 // String writes the key as SDMX does: codes joined by dots.
 func (k Key) String() string { return strings.Join(k[:], ".") }
+
+// MarshalJSON writes the key as an object of codes by dimension ID, e.g.
+// {"FREQ": "A", "REF_AREA": "KEN", …}: what a script reads without
+// knowing the order of the dimensions.
+func (k Key) MarshalJSON() ([]byte, error) {
+	m := make(map[string]string, len(k))
+	for i, d := range Dimensions {
+		m[d.ID] = k[i]
+	}
+	return json.Marshal(m)
+}
+
+// UnmarshalJSON reads a key written by MarshalJSON.
+func (k *Key) UnmarshalJSON(b []byte) error {
+	var m map[string]string
+	if err := json.Unmarshal(b, &m); err != nil {
+		return err
+	}
+	for i, d := range Dimensions {
+		k[i] = m[d.ID]
+	}
+	return nil
+}
 
 // Dim returns the code of the named dimension.
 func (k Key) Dim(id string) string {
@@ -188,6 +227,11 @@ type Store interface {
 	// Observations streams the observations the query selects, ordered by
 	// series key and period, to fn; fn returning an error stops it.
 	Observations(ctx context.Context, q Query, fn func(Observation) error) error
+	// CountObservations returns how many observations Observations
+	// streams for the query without its FirstN and LastN, counting no
+	// further than its Limit when it has one: what a view would read,
+	// known before it is read.
+	CountObservations(ctx context.Context, q Query) (int, error)
 }
 
 // Period is an SDMX reporting period: a year ("2013"), a quarter
@@ -206,9 +250,57 @@ func ParsePeriod(s string) (Period, error) {
 	// thousands of periods.
 	p, ok := parsePeriod(s)
 	if !ok {
-		return Period{}, fmt.Errorf("%q is not a period: write a year (2013), a quarter (2013-Q1), a half-year (2013-S1) or a month (2013-01)", s)
+		return Period{}, errors.New(notPeriod(s))
 	}
 	return p, nil
+}
+
+// SpanError says which bound of a span of periods is wrong, and why.
+type SpanError struct {
+	End     bool   // the end is wrong; else the start
+	Message string // for people, without the bound's name
+}
+
+func (e *SpanError) Error() string { return e.Message }
+
+// ParseSpan reads the first and the last period of a span, each optional
+// (empty for an open end), for every query that takes one: the data
+// explorer's, the JSON API's and SDMX's.
+//
+// Observations are selected by the text of their periods, and a year sorts
+// before its parts ("2010" < "2010-01"). A start on the first day of a
+// year (2010-01, 2010-Q1, 2010-S1, 2010-01-01) is therefore read as the
+// year, so that the year's own value, which begins then too, is in the
+// span. The end must end after the start begins: 2012-Q3 to 2012 is the
+// second half of 2012. A bad bound, or an end before the start, is a
+// *SpanError.
+func ParseSpan(start, end string) (Period, Period, error) {
+	var from, to Period
+	if start != "" {
+		p, ok := parsePeriod(start)
+		if !ok {
+			return from, to, &SpanError{Message: notPeriod(start)}
+		}
+		if p.Kind != 'A' && p.Start().YearDay() == 1 {
+			p = Period{Year: p.Year, Kind: 'A'}
+		}
+		from = p
+	}
+	if end != "" {
+		p, ok := parsePeriod(end)
+		if !ok {
+			return from, to, &SpanError{End: true, Message: notPeriod(end)}
+		}
+		to = p
+	}
+	if !from.IsZero() && !to.IsZero() && !to.End().After(from.Start()) {
+		return from, to, &SpanError{End: true, Message: fmt.Sprintf("the end, %s, is before the start, %s", to, from)}
+	}
+	return from, to, nil
+}
+
+func notPeriod(s string) string {
+	return fmt.Sprintf("%q is not a period: write a year (2013), a quarter (2013-Q1), a half-year (2013-S1) or a month (2013-01)", s)
 }
 
 func parsePeriod(s string) (Period, bool) {

@@ -60,7 +60,7 @@ func (s *Structure) Check(o Observation) []Problem {
 	out := s.CheckKey(o.Key)
 	if o.Period.IsZero() {
 		out = append(out, Problem{Column: TimeDimension, Reason: "is empty"})
-	} else if o.Key[0] == "A" && o.Period.Kind != 'A' {
+	} else if o.Key[DimFreq] == "A" && o.Period.Kind != 'A' {
 		out = append(out, Problem{Column: TimeDimension, Reason: fmt.Sprintf("%s is not a year, but FREQ is A (annual)", o.Period)})
 	}
 	if o.Value != nil && (math.IsNaN(*o.Value) || math.IsInf(*o.Value, 0)) {

@@ -3,7 +3,9 @@ package stats
 import (
 	"fmt"
 	"math"
+	"slices"
 	"sort"
+	"strings"
 )
 
 // Point is one period of a series, for trend analysis.
@@ -11,6 +13,12 @@ type Point struct {
 	Period Period   `json:"period"`
 	Value  *float64 `json:"value"`
 	Status string   `json:"obs_status,omitempty"`
+	// Members, for an aggregate, are the members whose values make up
+	// Value, sorted; nil for a country's series. Breaks are those of them
+	// whose own series breaks in the period (status B). An aggregate's
+	// Status plays no part in its trends: see comparable.
+	Members []string `json:"-"`
+	Breaks  []string `json:"-"`
 }
 
 // Points returns the points of one series from its observations, ordered
@@ -24,21 +32,72 @@ func Points(obs []Observation) []Point {
 	return out
 }
 
-// breakBetween returns the first period after a and up to b (in either
-// order) that starts a new series (status B): values on either side of it
-// are not comparable.
-func breakBetween(points []Point, a, b Period) (Period, bool) {
-	lo, hi := a.Start(), b.Start()
-	if hi.Before(lo) {
-		lo, hi = hi, lo
+// comparable returns why the values of a series in two periods are not
+// comparable, or nil when they are. A series breaks (status B) where the
+// source changed its method or coverage: values on either side are not
+// comparable. An aggregate's value is the sum over the members that
+// reported, who differ from period to period; two of its values are
+// comparable only when the same members make them up, and the series of
+// none of those breaks between them (a break of another member does not
+// matter).
+func comparable(points []Point, a, b Period) error {
+	if b.Start().Before(a.Start()) {
+		a, b = b, a
 	}
+	from, to := pointAt(points, a), pointAt(points, b)
+	aggregate := from != nil && from.Members != nil
+	if aggregate && to != nil && !slices.Equal(from.Members, to.Members) {
+		return refuseMembers(*from, *to)
+	}
+	lo, hi := a.Start(), b.Start()
 	for _, p := range points {
-		s := p.Period.Start()
-		if p.Status == StatusBreak && s.After(lo) && !s.After(hi) {
-			return p.Period, true
+		if s := p.Period.Start(); !s.After(lo) || s.After(hi) {
+			continue
+		}
+		if !aggregate {
+			if p.Status == StatusBreak {
+				return refuseBreak(p.Period)
+			}
+			continue
+		}
+		for _, m := range p.Breaks {
+			if slices.Contains(from.Members, m) {
+				return &Refused{Reason: fmt.Sprintf("the series of %s, which reported in both periods, breaks in %s (status B): values before and after it are not comparable", m, p.Period)}
+			}
 		}
 	}
-	return Period{}, false
+	return nil
+}
+
+func pointAt(points []Point, p Period) *Point {
+	for i := range points {
+		if points[i].Period == p {
+			return &points[i]
+		}
+	}
+	return nil
+}
+
+// refuseMembers says that two values of an aggregate sum different
+// members, naming a few of those that differ.
+func refuseMembers(a, b Point) error {
+	only := func(p, other Point) string {
+		var out []string
+		for _, m := range p.Members {
+			if !slices.Contains(other.Members, m) {
+				out = append(out, m)
+			}
+		}
+		if len(out) == 0 {
+			return ""
+		}
+		if len(out) > 5 {
+			out = append(out[:5], "…")
+		}
+		return fmt.Sprintf("; only in %s: %s", p.Period, strings.Join(out, ", "))
+	}
+	return &Refused{Reason: fmt.Sprintf("the members that reported differ, %d in %s and %d in %s%s%s: a change of members is a break in series",
+		len(a.Members), a.Period, len(b.Members), b.Period, only(a, b), only(b, a))}
 }
 
 func valueAt(points []Point, p Period) (float64, bool) {
@@ -67,8 +126,8 @@ func refuseBreak(at Period) error {
 	return &Refused{Reason: fmt.Sprintf("the series breaks in %s (status B): values before and after it are not comparable", at)}
 }
 
-// ChangeBetween returns the change from one period to another, refusing to
-// span a break in series or a missing value.
+// ChangeBetween returns the change from one period to another, refusing
+// values that are not comparable (see comparable) or missing.
 func ChangeBetween(points []Point, from, to Period) (Change, error) {
 	c := Change{From: from, To: to}
 	a, ok := valueAt(points, from)
@@ -79,8 +138,8 @@ func ChangeBetween(points []Point, from, to Period) (Change, error) {
 	if !ok {
 		return c, &Refused{Reason: fmt.Sprintf("no value for %s", to)}
 	}
-	if at, ok := breakBetween(points, from, to); ok {
-		return c, refuseBreak(at)
+	if err := comparable(points, from, to); err != nil {
+		return c, err
 	}
 	c.Absolute = b - a
 	if a != 0 {
@@ -91,9 +150,9 @@ func ChangeBetween(points []Point, from, to Period) (Change, error) {
 }
 
 // AverageAnnualChange returns the average annual percentage change between
-// two years, compounded: ((last/first)^(1/years) − 1) × 100. It refuses a
-// break in series, a missing or non-positive end value, and periods that
-// are not years.
+// two years, compounded: ((last/first)^(1/years) − 1) × 100. It refuses
+// values that are not comparable (see comparable), a missing or
+// non-positive end value, and periods that are not years.
 func AverageAnnualChange(points []Point, from, to Period) (float64, error) {
 	if from.Kind != 'A' || to.Kind != 'A' || to.Year <= from.Year {
 		return 0, &Refused{Reason: fmt.Sprintf("the average annual change needs two years, the first before the second (got %s and %s)", from, to)}
@@ -106,8 +165,8 @@ func AverageAnnualChange(points []Point, from, to Period) (float64, error) {
 	if !ok {
 		return 0, &Refused{Reason: fmt.Sprintf("no value for %s", to)}
 	}
-	if at, ok := breakBetween(points, from, to); ok {
-		return 0, refuseBreak(at)
+	if err := comparable(points, from, to); err != nil {
+		return 0, err
 	}
 	if a <= 0 || b <= 0 {
 		return 0, &Refused{Reason: "the compound average annual change needs values above zero at both ends"}
@@ -124,7 +183,8 @@ type IndexPoint struct {
 }
 
 // Index returns the series as an index to the base period (= 100). Points
-// across a break in series from the base have no index, with a note.
+// whose value is not comparable with the base's (see comparable) have no
+// index, with a note.
 func Index(points []Point, base Period) ([]IndexPoint, error) {
 	b, ok := valueAt(points, base)
 	if !ok || b == 0 {
@@ -133,12 +193,11 @@ func Index(points []Point, base Period) ([]IndexPoint, error) {
 	out := make([]IndexPoint, 0, len(points))
 	for _, p := range points {
 		ip := IndexPoint{Period: p.Period, Status: p.Status}
-		switch at, brk := breakBetween(points, base, p.Period); {
-		case p.Value == nil:
+		if p.Value == nil {
 			ip.Note = "no value"
-		case brk:
-			ip.Note = refuseBreak(at).Error()
-		default:
+		} else if err := comparable(points, base, p.Period); err != nil {
+			ip.Note = err.Error()
+		} else {
 			v := *p.Value / b * 100
 			ip.Index = &v
 		}
@@ -149,8 +208,8 @@ func Index(points []Point, base Period) ([]IndexPoint, error) {
 
 // MovingAverage returns the centred 3-period moving average of each point:
 // the mean of the point and its neighbours. A point without both
-// neighbours' values, or whose window spans a break in series, has none,
-// with a note.
+// neighbours' values, or whose window holds values that are not comparable
+// (see comparable), has none, with a note.
 func MovingAverage(points []Point) []IndexPoint {
 	out := make([]IndexPoint, len(points))
 	for i, p := range points {
@@ -168,12 +227,12 @@ func MovingAverage(points []Point) []IndexPoint {
 			out[i].Note = "a value in the window is missing"
 			continue
 		}
-		if p.Status == StatusBreak || next.Status == StatusBreak {
-			at := p.Period
-			if next.Status == StatusBreak {
-				at = next.Period
-			}
-			out[i].Note = refuseBreak(at).Error()
+		if err := comparable(points, prev.Period, p.Period); err != nil {
+			out[i].Note = err.Error()
+			continue
+		}
+		if err := comparable(points, p.Period, next.Period); err != nil {
+			out[i].Note = err.Error()
 			continue
 		}
 		v := (*prev.Value + *p.Value + *next.Value) / 3
@@ -201,12 +260,18 @@ type Trend struct {
 // TrendOf computes every trend figure of one series between two periods,
 // saying which it refused and why.
 func TrendOf(obs []Observation, from, to Period) Trend {
-	pts := Points(obs)
-	t := Trend{From: from, To: to, MovingAverage: MovingAverage(pts)}
+	t := trendOf(Points(obs), from, to)
 	if len(obs) > 0 {
 		t.Key = obs[0].Key
 		t.Series = obs[0].Key.String()
 	}
+	return t
+}
+
+// trendOf computes the trend figures of a series' points, in period
+// order.
+func trendOf(pts []Point, from, to Period) Trend {
+	t := Trend{From: from, To: to, MovingAverage: MovingAverage(pts)}
 	if c, err := ChangeBetween(pts, from, to); err == nil {
 		t.Change = &c
 	} else {

@@ -323,39 +323,62 @@ func TestAnalystOnShippedData(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
+		year := func(y int) stats.Period { return stats.Period{Year: y, Kind: 'A'} }
+		explore := func(t *testing.T, flow string, key stats.Key, area string, from, to int) stats.Exploration {
+			t.Helper()
+			v := stats.View{Flow: flow, Start: year(from), End: year(to)}
+			for i, c := range key {
+				if c != "" {
+					v.Key[i] = []string{c}
+				}
+			}
+			v.Key[stats.DimArea] = []string{area}
+			e, err := a.Explore(ctx, v, stats.ExploreOptions{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			return e
+		}
 		// The Philippine series breaks in 2009: no change across it.
 		key := stats.Key{"A", "PHL", "VIC_HOM", "0101", "_T", "_T", "_T", "_T", "CJ", "NB"}
-		tr, prov, err := a.Trend(ctx, "HOMICIDE", key, stats.Period{Year: 2005, Kind: 'A'}, stats.Period{Year: 2012, Kind: 'A'})
-		if err != nil || tr.Change != nil || len(tr.Refusals) == 0 || !strings.Contains(tr.Refusals[0], "2009") || prov.Source == "" {
-			t.Errorf("PHL trend across 2009: %+v %+v %v", tr.Change, tr.Refusals, err)
+		e := explore(t, "HOMICIDE", key, "PHL", 2005, 2012)
+		if len(e.Series) != 1 || e.Series[0].Trend.Change != nil || !strings.Contains(strings.Join(e.Series[0].Trend.Refusals, " "), "2009") || e.Provenance[0].Source == "" {
+			t.Errorf("PHL trend across 2009: %+v", e.Series)
 		}
-		tr, _, _ = a.Trend(ctx, "HOMICIDE", key, stats.Period{Year: 2009, Kind: 'A'}, stats.Period{Year: 2012, Kind: 'A'})
-		if tr.Change == nil {
-			t.Errorf("PHL trend from 2009: %v", tr.Refusals)
+		if e := explore(t, "HOMICIDE", key, "PHL", 2009, 2012); len(e.Series) != 1 || e.Series[0].Trend.Change == nil {
+			t.Errorf("PHL trend from 2009: %+v", e.Series)
 		}
 		// Western Europe's serious assaults in 2015, by the members that
 		// reported; coverage is stated.
-		s, err := a.Aggregate(ctx, "OFFENCES", stats.Key{"A", "", "OFF", "020111", "_T", "_T", "_Z", "_T", "CJ", ""}, "155",
-			stats.Period{Year: 2015, Kind: 'A'}, stats.Period{Year: 2015, Kind: 'A'})
-		if err != nil || len(s.Points) != 1 {
-			t.Fatalf("aggregate: %+v, %v", s, err)
+		e = explore(t, "OFFENCES", stats.Key{"A", "", "OFF", "020111", "_T", "_T", "_Z", "_T", "CJ", ""}, "155", 2015, 2015)
+		if len(e.Series) != 2 || len(e.Periods) != 1 {
+			t.Fatalf("aggregate: %+v", e.Series)
 		}
-		p := s.Points[0]
-		if p.Count == nil || p.Rate == nil || len(p.Coverage.Reporting) == 0 || p.Coverage.PopulationShare <= 0 || p.Coverage.PopulationShare > 1 || s.Provenance.DataAsOf == "" {
-			t.Errorf("Western Europe 2015: %+v", p)
+		count, rate := e.Series[0].Points[0], e.Series[1].Points[0]
+		if count.Value == nil || rate.Value == nil || count.Coverage == nil || len(count.Coverage.Reporting) == 0 ||
+			count.Coverage.PopulationShare <= 0 || count.Coverage.PopulationShare > 1 || e.Provenance[0].DataAsOf == "" {
+			t.Errorf("Western Europe 2015: %+v %+v", count, rate)
 		}
-		rows, _, err := a.Gender(ctx, "ITA", stats.Period{Year: 2020, Kind: 'A'}, stats.Period{Year: 2020, Kind: 'A'})
+		rows, _, err := a.Gender(ctx, "ITA", year(2020), year(2020))
 		if err != nil || len(rows) == 0 {
 			t.Fatalf("gender view: %v, %v", rows, err)
 		}
-		rr, err := a.Rates(ctx, stats.Query{Flow: "VICTIMS"})
-		if err != nil || len(rr.Source) != shippedCounts["VICTIMS"] {
-			t.Fatalf("rates: %d, %v", len(rr.Source), err)
-		}
-		for _, o := range rr.Computed {
-			if o.Derived != "C" || o.Key[9] != "RT100K" {
-				t.Errorf("computed rate %+v", o)
+		// Rates of every area of VICTIMS: the source's, and computed ones
+		// where it gives none (the shipped data give one for every count).
+		v := stats.View{Flow: "VICTIMS"}
+		v.Key[stats.DimUnit] = []string{stats.UnitRate}
+		n := 0
+		for o, err := range a.Observations(ctx, v) {
+			if err != nil {
+				t.Fatal(err)
 			}
+			n++
+			if o.Key[stats.DimUnit] != stats.UnitRate || (o.Derived == stats.DerivationComputed && o.Comment != stats.RateComment) {
+				t.Fatalf("rate %+v", o)
+			}
+		}
+		if n == 0 {
+			t.Error("no rates")
 		}
 	})
 }

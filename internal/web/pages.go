@@ -27,7 +27,7 @@ type Module struct {
 var Modules = []Module{
 	{Slug: "states", Paragraphs: []int{3, 4}, Ready: true},
 	{Slug: "treaties", Paragraphs: []int{3, 4, 50}, Ready: true},
-	{Slug: "statistics", Paragraphs: []int{16, 25, 26}},
+	{Slug: "statistics", Paragraphs: []int{16, 25, 26}, Ready: true},
 	{Slug: "reviews", Paragraphs: []int{5, 37, 38, 40}},
 	{Slug: "assistance", Paragraphs: []int{7, 9, 12, 13, 17, 23, 31, 36, 41, 42, 44}},
 	{Slug: "funding", Paragraphs: []int{45, 46, 47, 48}},

@@ -30,6 +30,7 @@ import (
 	"github.com/cpcj/cpcj/internal/notify"
 	"github.com/cpcj/cpcj/internal/resolution"
 	"github.com/cpcj/cpcj/internal/state"
+	"github.com/cpcj/cpcj/internal/stats"
 	"github.com/cpcj/cpcj/internal/treaty"
 )
 
@@ -47,6 +48,11 @@ type Store interface {
 	AuditRecords(ctx context.Context, by access.Actor, f audit.Filter) ([]audit.Record, error)
 	VerifyAudit(ctx context.Context) (int64, *audit.Problem, error)
 	SetLocale(ctx context.Context, by access.Actor, locale string) error
+	// The statistics, for the data explorer and the country pages.
+	stats.Store
+	FlowUsage(ctx context.Context, flow string) (stats.Usage, error)
+	StatisticsVersion(ctx context.Context) (int64, error)
+	RegionalGroups(ctx context.Context) (map[string]string, error)
 }
 
 // Handler serves the pages.
@@ -65,6 +71,8 @@ type Handler struct {
 	apiDoc     *Reference
 	version    string
 	baseURL    string
+	statsMu    sync.Mutex
+	statsCache *statsMeta // see statsMeta
 }
 
 // Options configure the UI.
