@@ -167,7 +167,7 @@ func (s *Service) Submit(ctx context.Context, by access.Actor, submission int64)
 func (s *Service) validate(ctx context.Context, r Round, sc Scope, values []Value) ([]Finding, error) {
 	in := Input{Scope: sc, Tables: r.Tables, Rules: s.Rules, Values: values}
 	q := stats.Query{Flow: sc.Flow, End: stats.Period{Year: sc.Year - 1, Kind: 'A'}}
-	q.Key[stats.DimIndex("REF_AREA")] = []string{sc.State}
+	q.Key[stats.DimArea] = []string{sc.State}
 	err := s.Stats.Observations(ctx, q, func(o stats.Observation) error {
 		in.History = append(in.History, o)
 		return nil
@@ -176,7 +176,7 @@ func (s *Service) validate(ctx context.Context, r Round, sc Scope, values []Valu
 		return nil, err
 	}
 	q = stats.Query{Flow: "POPULATION"}
-	q.Key[stats.DimIndex("REF_AREA")] = []string{sc.State}
+	q.Key[stats.DimArea] = []string{sc.State}
 	var pop []stats.Observation
 	if err := s.Stats.Observations(ctx, q, func(o stats.Observation) error {
 		pop = append(pop, o)
@@ -321,7 +321,7 @@ func (s *Service) Workbook(ctx context.Context, by access.Actor, round int64, st
 			wb.Draft[sc] = draft
 		}
 		q := stats.Query{Flow: t.Flow, Start: stats.Period{Year: r.Year - 1, Kind: 'A'}, End: stats.Period{Year: r.Year, Kind: 'A'}}
-		q.Key[stats.DimIndex("REF_AREA")] = []string{state}
+		q.Key[stats.DimArea] = []string{state}
 		err = s.Stats.Observations(ctx, q, func(o stats.Observation) error {
 			wb.Published = append(wb.Published, Value{Key: o.Key, Period: o.Period, Value: o.Value, Status: o.Status, Comment: o.Comment})
 			return nil

@@ -315,7 +315,7 @@ func (d *explorerPage) fill(m *statsMeta, l *i18n.Locale, q url.Values, v stats.
 		}
 		d.Dims = append(d.Dims, f)
 	}
-	d.Areas, d.Chosen = m.areaGroups(l, u, v.Key[stats.DimIndex("REF_AREA")])
+	d.Areas, d.Chosen = m.areaGroups(l, u, v.Key[stats.DimArea])
 }
 
 // depthIn is how many of a code's ancestors (parentOf gives each one's
@@ -337,7 +337,7 @@ func depthIn(code string, offered map[string]bool, parentOf func(string) string)
 // data in the dataflow by M49 region. An area is offered once, so that
 // unticking it removes it.
 func (m *statsMeta) areaGroups(l *i18n.Locale, u stats.Usage, chosen []string) ([]areaGroup, []codeOption) {
-	area := stats.DimIndex("REF_AREA")
+	area := stats.DimArea
 	m49 := areaGroup{ID: "areas-m49", Name: l.T("stats.areas.m49")}
 	groups := areaGroup{ID: "areas-groups", Name: l.T("stats.areas.groups")}
 	byRegion := map[string]*areaGroup{}
@@ -497,7 +497,7 @@ func (res *explorerResults) charts(m *statsMeta, l *i18n.Locale, series []stats.
 		}
 		byUnit[u] = append(byUnit[u], i)
 	}
-	unitDim := stats.DimIndex("UNIT_MEASURE")
+	unitDim := stats.DimUnit
 	for ci, u := range units {
 		unit := m.codeName(l, unitDim, u)
 		idx := byUnit[u]
@@ -573,7 +573,7 @@ func (res *explorerResults) trends(l *i18n.Locale, series []stats.Series, labels
 // coverage lays out who reported for each aggregate and period: once per
 // series apart from the unit, since a count and its rate have the same.
 func (res *explorerResults) coverage(m *statsMeta, l *i18n.Locale, series []stats.Series, labels []string) {
-	unitDim := stats.DimIndex("UNIT_MEASURE")
+	unitDim := stats.DimUnit
 	seen := map[stats.Key]bool{}
 	for i, s := range series {
 		k := s.Key
@@ -636,7 +636,7 @@ func seriesLabels(m *statsMeta, l *i18n.Locale, series []stats.Series, u stats.U
 			}
 		}
 		if len(parts) == 0 {
-			parts = []string{m.codeName(l, stats.DimIndex("REF_AREA"), s.Area)}
+			parts = []string{m.codeName(l, stats.DimArea, s.Area)}
 		}
 		labels[si] = strings.Join(parts, " · ")
 	}

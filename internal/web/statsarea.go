@@ -78,7 +78,7 @@ func (h *Handler) StatsArea(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	l := h.Locale(r)
-	areaDim := stats.DimIndex("REF_AREA")
+	areaDim := stats.DimArea
 	d := areaPage{Code: code, Name: m.codeName(l, areaDim, code), Aggregate: m.isAggregate(code)}
 	if state.ValidCode(code) {
 		if _, err := h.store.Participant(ctx, code); err == nil {
@@ -183,12 +183,12 @@ func latest(l *i18n.Locale, s stats.Series) (latestFigure, bool) {
 // homicideAtAGlance is the latest rate of each homicide series, and a
 // small chart of them.
 func homicideAtAGlance(m *statsMeta, l *i18n.Locale, name string, ex stats.Exploration) ([]latestFigure, template.HTML) {
-	srcDim := stats.DimIndex("SOURCE_TYPE")
+	srcDim := stats.DimSourceType
 	var periods []string
 	for _, p := range ex.Periods {
 		periods = append(periods, p.String())
 	}
-	c := lineChart(l, "homicide", l.T("statsarea.homicide.chart", "name", name), m.codeName(l, stats.DimIndex("UNIT_MEASURE"), stats.UnitRate), periods)
+	c := lineChart(l, "homicide", l.T("statsarea.homicide.chart", "name", name), m.codeName(l, stats.DimUnit, stats.UnitRate), periods)
 	c.Width, c.Height = 560, 240
 	var figures []latestFigure
 	for _, s := range ex.Series {
@@ -208,7 +208,7 @@ func homicideAtAGlance(m *statsMeta, l *i18n.Locale, name string, ex stats.Explo
 // offencesAtAGlance is, for each crime category, the count and rate of the
 // latest year with a count.
 func offencesAtAGlance(m *statsMeta, l *i18n.Locale, area string, ex stats.Exploration) []offenceRow {
-	iccs := stats.DimIndex("ICCS")
+	iccs := stats.DimICCS
 	type pair struct{ count, rate *stats.Series }
 	by := map[string]*pair{}
 	var order []string
@@ -269,7 +269,7 @@ func orderBy(codes []string, position map[string]int) []string {
 // genderAtAGlance is, for each crime category, the latest year's female
 // victims and the share harmed by an intimate partner or family member.
 func genderAtAGlance(m *statsMeta, l *i18n.Locale, area string, rows []stats.GenderRow) []genderRow {
-	iccs := stats.DimIndex("ICCS")
+	iccs := stats.DimICCS
 	last := map[string]stats.GenderRow{}
 	var order []string
 	for _, r := range rows {
