@@ -279,25 +279,43 @@ func (h *Handler) view(w http.ResponseWriter, r *http.Request, check func(url.Va
 	return req, !httpcache.NotModified(w, r, req.val, statsMaxAge)
 }
 
+// structure starts an answer about the statistics' structure: it checks
+// the query's parameters (limit and offset for a list) and reads the
+// statistics' state. ok is false when an error was written.
+func (h *Handler) structure(w http.ResponseWriter, r *http.Request, list bool) (s statsState, limit, offset int, ok bool) {
+	var allowed []string
+	if list {
+		allowed = []string{"limit", "offset"}
+	}
+	q, err := query(r, allowed...)
+	if err == nil && list {
+		limit, offset, err = paging(q)
+	}
+	if err == nil {
+		s, err = h.statsState(r.Context())
+	}
+	if err != nil {
+		Error(w, r, h.Log, err)
+		return s, 0, 0, false
+	}
+	return s, limit, offset, true
+}
+
+// changed returns the validators of a structure answer, or answers 304
+// and returns false when the client's copy is current.
+func (h *Handler) changed(w http.ResponseWriter, r *http.Request, s statsState) (httpcache.Validators, bool) {
+	val := h.validators(r, s, r.URL.Query().Encode())
+	return val, !httpcache.NotModified(w, r, val, statsMaxAge)
+}
+
 // ListDataflows answers GET /api/v1/stats/dataflows.
 func (h *Handler) ListDataflows(w http.ResponseWriter, r *http.Request) {
-	q, err := query(r, "limit", "offset")
-	if err != nil {
-		Error(w, r, h.Log, err)
+	s, limit, offset, ok := h.structure(w, r, true)
+	if !ok {
 		return
 	}
-	limit, offset, err := paging(q)
-	if err != nil {
-		Error(w, r, h.Log, err)
-		return
-	}
-	s, err := h.statsState(r.Context())
-	if err != nil {
-		Error(w, r, h.Log, err)
-		return
-	}
-	val := h.validators(r, s, r.URL.Query().Encode())
-	if httpcache.NotModified(w, r, val, statsMaxAge) {
+	val, changed := h.changed(w, r, s)
+	if !changed {
 		return
 	}
 	items := []DataflowSummary{}
@@ -315,14 +333,9 @@ func page[T any](r *http.Request, all []T, limit, offset int) List[T] {
 
 // GetDataflow answers GET /api/v1/stats/dataflows/{id}.
 func (h *Handler) GetDataflow(w http.ResponseWriter, r *http.Request) {
-	if _, err := query(r); err != nil {
-		Error(w, r, h.Log, err)
-		return
-	}
 	ctx := r.Context()
-	s, err := h.statsState(ctx)
-	if err != nil {
-		Error(w, r, h.Log, err)
+	s, _, _, ok := h.structure(w, r, false)
+	if !ok {
 		return
 	}
 	f, ok := s.flow(r.PathValue("id"))
@@ -330,8 +343,8 @@ func (h *Handler) GetDataflow(w http.ResponseWriter, r *http.Request) {
 		Error(w, r, h.Log, fail.New(fail.NotFound, "No dataflow has the id %q. The list is at %s/stats/dataflows.", r.PathValue("id"), Prefix))
 		return
 	}
-	val := h.validators(r, s, r.URL.Query().Encode())
-	if httpcache.NotModified(w, r, val, statsMaxAge) {
+	val, changed := h.changed(w, r, s)
+	if !changed {
 		return
 	}
 	u, err := h.Stats.FlowUsage(ctx, f.ID)
@@ -361,23 +374,12 @@ func (h *Handler) GetDataflow(w http.ResponseWriter, r *http.Request) {
 
 // ListCodelists answers GET /api/v1/stats/codelists.
 func (h *Handler) ListCodelists(w http.ResponseWriter, r *http.Request) {
-	q, err := query(r, "limit", "offset")
-	if err != nil {
-		Error(w, r, h.Log, err)
+	s, limit, offset, ok := h.structure(w, r, true)
+	if !ok {
 		return
 	}
-	limit, offset, err := paging(q)
-	if err != nil {
-		Error(w, r, h.Log, err)
-		return
-	}
-	s, err := h.statsState(r.Context())
-	if err != nil {
-		Error(w, r, h.Log, err)
-		return
-	}
-	val := h.validators(r, s, r.URL.Query().Encode())
-	if httpcache.NotModified(w, r, val, statsMaxAge) {
+	val, changed := h.changed(w, r, s)
+	if !changed {
 		return
 	}
 	answer(w, val, page(r, s.lists, limit, offset))
@@ -385,13 +387,8 @@ func (h *Handler) ListCodelists(w http.ResponseWriter, r *http.Request) {
 
 // GetCodelist answers GET /api/v1/stats/codelists/{id}.
 func (h *Handler) GetCodelist(w http.ResponseWriter, r *http.Request) {
-	if _, err := query(r); err != nil {
-		Error(w, r, h.Log, err)
-		return
-	}
-	s, err := h.statsState(r.Context())
-	if err != nil {
-		Error(w, r, h.Log, err)
+	s, _, _, ok := h.structure(w, r, false)
+	if !ok {
 		return
 	}
 	l, ok := s.byID[r.PathValue("id")]
@@ -399,8 +396,8 @@ func (h *Handler) GetCodelist(w http.ResponseWriter, r *http.Request) {
 		Error(w, r, h.Log, fail.New(fail.NotFound, "No code list has the id %q. The list is at %s/stats/codelists.", r.PathValue("id"), Prefix))
 		return
 	}
-	val := h.validators(r, s, r.URL.Query().Encode())
-	if httpcache.NotModified(w, r, val, statsMaxAge) {
+	val, changed := h.changed(w, r, s)
+	if !changed {
 		return
 	}
 	answer(w, val, l)

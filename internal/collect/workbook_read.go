@@ -71,17 +71,7 @@ func (ps *SheetProblems) add(p SheetProblem) {
 func (ps *SheetProblems) Len() int { return len(ps.List) + ps.More }
 
 func (ps *SheetProblems) Error() string {
-	var b strings.Builder
-	fmt.Fprintf(&b, "%d problem(s) in the workbook", ps.Len())
-	for i, p := range ps.List {
-		if i == 5 {
-			fmt.Fprintf(&b, "; and %d more", ps.Len()-5)
-			break
-		}
-		b.WriteString("; ")
-		b.WriteString(p.String())
-	}
-	return b.String()
+	return stats.Summarize("problem(s) in the workbook", ps.List, ps.Len())
 }
 
 // Unwrap makes a refused workbook invalid input, for the edges.

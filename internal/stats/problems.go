@@ -64,12 +64,16 @@ func (ps *Problems) Err() error {
 	return ps
 }
 
-func (ps *Problems) Error() string {
+func (ps *Problems) Error() string { return Summarize("problem(s)", ps.List, ps.Len()) }
+
+// Summarize says a refusal on one line: the number of problems (total,
+// counted as what) and the first five of the list.
+func Summarize[P fmt.Stringer](what string, list []P, total int) string {
 	var b strings.Builder
-	fmt.Fprintf(&b, "%d problem(s)", ps.Len())
-	for i, p := range ps.List {
+	fmt.Fprintf(&b, "%d %s", total, what)
+	for i, p := range list {
 		if i == 5 {
-			fmt.Fprintf(&b, "; and %d more", ps.Len()-5)
+			fmt.Fprintf(&b, "; and %d more", total-5)
 			break
 		}
 		b.WriteString("; ")

@@ -603,92 +603,84 @@ func (t *tx) addMessage(ctx context.Context, by access.Actor, query int64, party
 // query1 reads one query with its thread, if the actor may see its
 // submission.
 func (t conn) query1(ctx context.Context, by access.Actor, id int64) (collect.Query, error) {
-	var q collect.Query
-	var key, period, status string
-	err := t.queryRow(ctx, "SELECT id, submission_id, series_key, period, status, created_at, updated_at FROM collect_query WHERE id = ?", id).Scan(
-		&q.ID, &q.Submission, &key, &period, &status, tstamp{&q.CreatedAt}, tstamp{&q.UpdatedAt})
-	if err != nil {
-		return q, notFound(err, "No query has the id %d.", id)
+	qs, err := t.queries(ctx, "id = ?", id)
+	if err == nil && len(qs) == 0 {
+		err = sql.ErrNoRows
 	}
-	if _, err := t.submission(ctx, by, q.Submission); err != nil {
-		return q, notFound(err, "No query has the id %d.", id)
+	if err == nil {
+		_, err = t.submission(ctx, by, qs[0].Submission)
 	}
-	qs, err := t.threads(ctx, []collect.Query{q}, key, period, status)
 	if err != nil {
-		return q, err
+		return collect.Query{}, notFound(err, "No query has the id %d.", id)
 	}
 	return qs[0], nil
 }
 
 // Queries lists the queries of a submission with their threads.
 func (db *DB) Queries(ctx context.Context, by access.Actor, submission int64) ([]collect.Query, error) {
-	var out []collect.Query
-	err := func(t conn) error {
-		if _, err := t.submission(ctx, by, submission); err != nil {
-			return err
-		}
-		rows, err := t.query(ctx, "SELECT id FROM collect_query WHERE submission_id = ? ORDER BY id", submission)
-		if err != nil {
-			return err
-		}
-		var ids []int64
-		for rows.Next() {
-			var id int64
-			if err := rows.Scan(&id); err != nil {
-				rows.Close()
-				return err
-			}
-			ids = append(ids, id)
-		}
-		rows.Close()
-		if err := rows.Err(); err != nil {
-			return err
-		}
-		for _, id := range ids {
-			q, err := t.query1(ctx, by, id)
-			if err != nil {
-				return err
-			}
-			out = append(out, q)
-		}
-		return nil
-	}(db.reader())
-	return out, err
+	c := db.reader()
+	if _, err := c.submission(ctx, by, submission); err != nil {
+		return nil, err
+	}
+	return c.queries(ctx, "submission_id = ?", submission)
 }
 
-// threads fills the key, period, status and messages of queries read
-// elsewhere.
-func (c conn) threads(ctx context.Context, qs []collect.Query, key, period, status string) ([]collect.Query, error) {
-	for i := range qs {
-		q := &qs[i]
-		var err error
+// queries reads the queries the condition selects, with their threads.
+// The caller has checked that the actor may see their submission.
+func (c conn) queries(ctx context.Context, where string, arg int64) ([]collect.Query, error) {
+	rows, err := c.query(ctx, "SELECT id, submission_id, series_key, period, status, created_at, updated_at FROM collect_query WHERE "+where+" ORDER BY id", arg)
+	if err != nil {
+		return nil, err
+	}
+	var qs []collect.Query
+	for rows.Next() {
+		var q collect.Query
+		var key, period, status string
+		if err := rows.Scan(&q.ID, &q.Submission, &key, &period, &status, tstamp{&q.CreatedAt}, tstamp{&q.UpdatedAt}); err != nil {
+			rows.Close()
+			return nil, err
+		}
 		if q.Key, err = parseSeriesKey(key); err != nil {
+			rows.Close()
 			return nil, err
 		}
 		if q.Period, err = stats.ParsePeriod(period); err != nil {
+			rows.Close()
 			return nil, err
 		}
 		q.Status = collect.QueryStatus(status)
-		rows, err := c.query(ctx, "SELECT id, COALESCE(author_id, 0), author, party, body, created_at FROM collect_message WHERE query_id = ? ORDER BY id", q.ID)
-		if err != nil {
-			return nil, err
-		}
-		for rows.Next() {
-			var m collect.Message
-			var party string
-			if err := rows.Scan(&m.ID, &m.AuthorID, &m.Author, &party, &m.Body, tstamp{&m.CreatedAt}); err != nil {
-				rows.Close()
-				return nil, err
-			}
-			m.Party = collect.Party(party)
-			q.Messages = append(q.Messages, m)
-		}
-		rows.Close()
-		if err := rows.Err(); err != nil {
+		qs = append(qs, q)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	for i := range qs {
+		if qs[i].Messages, err = c.messages(ctx, qs[i].ID); err != nil {
 			return nil, err
 		}
 	}
 	return qs, nil
+}
+
+// messages reads the thread of a query, oldest first.
+func (c conn) messages(ctx context.Context, query int64) ([]collect.Message, error) {
+	rows, err := c.query(ctx, "SELECT id, COALESCE(author_id, 0), author, party, body, created_at FROM collect_message WHERE query_id = ? ORDER BY id", query)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []collect.Message
+	for rows.Next() {
+		var m collect.Message
+		var party string
+		if err := rows.Scan(&m.ID, &m.AuthorID, &m.Author, &party, &m.Body, tstamp{&m.CreatedAt}); err != nil {
+			return nil, err
+		}
+		m.Party = collect.Party(party)
+		out = append(out, m)
+	}
+	return out, rows.Err()
 }
 
 // FocalPoints returns the ids of the active focal point accounts of a
