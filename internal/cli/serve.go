@@ -78,10 +78,6 @@ func serve(ctx context.Context, env Env, args []string) error {
 		return err
 	})
 	accounts := account.NewService(db, notes, log)
-	// Reminders of due dates; hourly, as each is sent once however often
-	// the job runs.
-	collection := &collect.Service{Store: db, Stats: db, Notes: notes, Log: log, Now: time.Now}
-	runner.Every(collect.RemindJob, time.Hour, collection.Remind)
 
 	if cfg.Demo {
 		if err := demoAccounts(ctx, env, accounts); err != nil {
@@ -89,10 +85,13 @@ func serve(ctx context.Context, env Env, args []string) error {
 		}
 	}
 
-	srv, err := server.New(server.Deps{Config: cfg, DB: db, Accounts: accounts, Log: log, Metrics: metrics, Version: Version()})
+	srv, err := server.New(server.Deps{Config: cfg, DB: db, Accounts: accounts, Log: log, Metrics: metrics, Version: Version(), Notes: notes, Jobs: runner})
 	if err != nil {
 		return err
 	}
+	// Reminders of due dates; hourly, as each is sent once however often
+	// the job runs.
+	runner.Every(collect.RemindJob, time.Hour, srv.Collection().Remind)
 	hs := srv.HTTPServer()
 	ln, err := net.Listen("tcp", cfg.Addr)
 	if err != nil {

@@ -29,6 +29,7 @@ type Config struct {
 	SMTPURL         string
 	MailFrom        string
 	MaxBodyBytes    int64
+	MaxUploadBytes  int64 // for the routes that take files (collection uploads)
 	DBMaxConns      int
 	TrustProxy      bool
 	ShutdownTimeout time.Duration
@@ -190,6 +191,7 @@ func BindServe(s *Settings, c *Config) {
 	s.String(&c.SMTPURL, "smtp-url", "CPCJ_SMTP_URL", "", "mail server, smtp://user:password@host:587 or smtps://…; e-mail is off when empty")
 	s.String(&c.MailFrom, "mail-from", "CPCJ_MAIL_FROM", "", "sender address of e-mail, e.g. cpcj <no-reply@example.org>")
 	s.Bytes(&c.MaxBodyBytes, "max-body", "CPCJ_MAX_BODY", "1MiB", "largest request body accepted")
+	s.Bytes(&c.MaxUploadBytes, "max-upload", "CPCJ_MAX_UPLOAD", "100MiB", "largest file accepted by the upload routes (statistics questionnaires)")
 	s.Int(&c.DBMaxConns, "db-max-conns", "CPCJ_DB_MAX_CONNS", 16, "database connections per server")
 	s.Bool(&c.TrustProxy, "trust-proxy", "CPCJ_TRUST_PROXY", false, "take the client address from X-Forwarded-For (only behind a proxy that sets it)")
 	s.Duration(&c.ShutdownTimeout, "shutdown-timeout", "CPCJ_SHUTDOWN_TIMEOUT", 20*time.Second, "time given to requests in flight at shutdown")
@@ -248,6 +250,9 @@ func (c *Config) Validate() error {
 	}
 	if c.MaxBodyBytes < 1024 || c.MaxBodyBytes > 1<<30 {
 		bad("CPCJ_MAX_BODY", "max-body", "%d bytes: give between 1KiB and 1GiB", c.MaxBodyBytes)
+	}
+	if c.MaxUploadBytes < c.MaxBodyBytes || c.MaxUploadBytes > 4<<30 {
+		bad("CPCJ_MAX_UPLOAD", "max-upload", "%d bytes: give between CPCJ_MAX_BODY and 4GiB", c.MaxUploadBytes)
 	}
 	if c.DBMaxConns < 1 || c.DBMaxConns > 1000 {
 		bad("CPCJ_DB_MAX_CONNS", "db-max-conns", "%d: give between 1 and 1000", c.DBMaxConns)

@@ -14,7 +14,7 @@ import (
 // valid returns settings that pass Validate.
 func valid() config.Config {
 	return config.Config{DatabaseURL: "cpcj.db", Addr: ":8080", LogFormat: "json", LogLevel: "info",
-		MaxBodyBytes: 1 << 20, DBMaxConns: 16, ShutdownTimeout: 20 * time.Second}
+		MaxBodyBytes: 1 << 20, MaxUploadBytes: 100 << 20, DBMaxConns: 16, ShutdownTimeout: 20 * time.Second}
 }
 
 func TestValidate(t *testing.T) {
@@ -49,6 +49,7 @@ func TestValidate(t *testing.T) {
 		{"smtp URL without host", func(c *config.Config) { c.SMTPURL, c.MailFrom = "smtp://", "a@example.org" }, []string{"CPCJ_SMTP_URL"}, ""},
 		{"body too small", func(c *config.Config) { c.MaxBodyBytes = 100 }, []string{"CPCJ_MAX_BODY (--max-body)", "100 bytes"}, ""},
 		{"body too large", func(c *config.Config) { c.MaxBodyBytes = 2 << 30 }, []string{"CPCJ_MAX_BODY"}, ""},
+		{"upload below body", func(c *config.Config) { c.MaxUploadBytes = 1000 }, []string{"CPCJ_MAX_UPLOAD (--max-upload)", "1000 bytes"}, ""},
 		{"no connections", func(c *config.Config) { c.DBMaxConns = 0 }, []string{"CPCJ_DB_MAX_CONNS (--db-max-conns)"}, ""},
 		{"shutdown timeout", func(c *config.Config) { c.ShutdownTimeout = 0 }, []string{"CPCJ_SHUTDOWN_TIMEOUT (--shutdown-timeout)", "positive"}, ""},
 		{"migrate and not", func(c *config.Config) { c.NoMigrate, c.Migrate = true, true }, []string{"CPCJ_NO_MIGRATE", "contradicts --migrate"}, ""},

@@ -34,6 +34,9 @@ type Route struct {
 	Kind    Kind
 	Handler http.HandlerFunc
 	Op      *api.Op // the OpenAPI description of an API route
+	// Upload marks a route that takes files: its body may be as large
+	// as CPCJ_MAX_UPLOAD rather than CPCJ_MAX_BODY.
+	Upload bool
 }
 
 // Routes returns the route table.

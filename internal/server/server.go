@@ -16,15 +16,20 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"github.com/cpcj/cpcj/data"
 	"github.com/cpcj/cpcj/internal/access"
 	"github.com/cpcj/cpcj/internal/account"
 	"github.com/cpcj/cpcj/internal/api"
 	"github.com/cpcj/cpcj/internal/audit"
+	"github.com/cpcj/cpcj/internal/collect"
 	"github.com/cpcj/cpcj/internal/config"
 	"github.com/cpcj/cpcj/internal/fail"
 	"github.com/cpcj/cpcj/internal/i18n"
+	"github.com/cpcj/cpcj/internal/job"
+	"github.com/cpcj/cpcj/internal/notify"
 	"github.com/cpcj/cpcj/internal/resolution"
 	"github.com/cpcj/cpcj/internal/sdmx"
+	"github.com/cpcj/cpcj/internal/stats"
 	"github.com/cpcj/cpcj/internal/store"
 	"github.com/cpcj/cpcj/internal/treaty"
 	"github.com/cpcj/cpcj/internal/web"
@@ -39,6 +44,7 @@ type Server struct {
 	log      *slog.Logger
 	api      *api.Handler
 	web      *web.Handler
+	collect  *collect.Service
 	sdmx     *sdmx.Handler
 	metrics  *Metrics
 	openapi  []byte
@@ -55,6 +61,12 @@ type Deps struct {
 	Log      *slog.Logger
 	Metrics  *Metrics
 	Version  string
+	// Notes tells users about the collection's steps; the in-application
+	// notices alone when nil.
+	Notes collect.Notifier
+	// Jobs runs the collection's large uploads in the background; they
+	// are refused when nil.
+	Jobs *job.Runner
 }
 
 // New builds the server and its route table.
@@ -69,12 +81,15 @@ func New(d Deps) (*Server, error) {
 	}
 	s := &Server{cfg: d.Config, db: d.DB, accounts: d.Accounts, bundle: bundle, log: d.Log, metrics: d.Metrics, version: d.Version}
 	treaties := treaty.NewService(d.DB, d.DB)
+	if s.collect, err = newCollection(d); err != nil {
+		return nil, err
+	}
 	s.api = api.New(api.Deps{States: d.DB, Accounts: d.Accounts, Notes: d.DB, Audit: d.DB, Treaties: treaties, TreatyStore: d.DB, Stats: d.DB, Log: d.Log, Version: d.Version})
 	s.openapi, err = api.Document(d.Version, endpoints(apiRoutes(s.api)))
 	if err != nil {
 		return nil, fmt.Errorf("openapi document: %w", err)
 	}
-	s.web, err = web.New(web.Deps{Store: d.DB, Accounts: d.Accounts, Treaties: treaties, Bundle: bundle, Resolution: res, Log: d.Log}, web.Options{
+	s.web, err = web.New(web.Deps{Store: d.DB, Accounts: d.Accounts, Treaties: treaties, Collect: s.collect, Jobs: d.Jobs, Bundle: bundle, Resolution: res, Log: d.Log}, web.Options{
 		Secure: d.Config.Secure(), Version: d.Version, BaseURL: d.Config.BaseURL, OpenAPI: s.openapi})
 	if err != nil {
 		return nil, fmt.Errorf("web UI: %w", err)
@@ -84,6 +99,33 @@ func New(d Deps) (*Server, error) {
 	s.handler = s.build()
 	return s, nil
 }
+
+// newCollection builds the service of the annual collection, with the
+// validation rules cpcj ships.
+func newCollection(d Deps) (*collect.Service, error) {
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	lists, err := d.DB.Codelists(ctx)
+	if err != nil {
+		return nil, err
+	}
+	flows, err := d.DB.Dataflows(ctx)
+	if err != nil {
+		return nil, err
+	}
+	_, rules, err := collect.Shipped(data.FS, stats.NewStructure(lists, flows))
+	if err != nil {
+		return nil, err
+	}
+	notes := d.Notes
+	if notes == nil {
+		notes = &notify.Service{Store: d.DB, Log: d.Log, Now: time.Now}
+	}
+	return &collect.Service{Store: d.DB, Stats: d.DB, Rules: rules, Notes: notes, Log: d.Log, Now: time.Now, Prefix: web.CollectionPrefix}, nil
+}
+
+// Collection returns the service of the annual collection, for its jobs.
+func (s *Server) Collection() *collect.Service { return s.collect }
 
 // Handler returns the server's HTTP handler.
 func (s *Server) Handler() http.Handler { return s.handler }
@@ -115,7 +157,7 @@ func (s *Server) build() http.Handler {
 		case API:
 			h = s.apiCSRF(h)
 		}
-		mux.Handle(r.Pattern, named(h))
+		mux.Handle(r.Pattern, named(s.capBody(h, r.Upload)))
 	}
 	// Unmatched paths get the 404 of their kind.
 	mux.HandleFunc("/sdmx/", s.sdmx.NotFound)
@@ -256,14 +298,14 @@ func (s *Server) headers(next http.Handler) http.Handler {
 	})
 }
 
-// limitBody caps every request body; handlers see a MaxBytesError beyond it.
+// limitBody caps every request body at the largest any route takes, and
+// refuses query strings that are not UTF-8; each route then caps its own
+// body (capBody).
 func (s *Server) limitBody(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if r.ContentLength > s.cfg.MaxBodyBytes {
-			s.fail(w, r, &fail.Error{Kind: fail.TooLarge, Message: fmt.Sprintf("The request body (%d bytes) is larger than the limit of %d bytes.", r.ContentLength, s.cfg.MaxBodyBytes)})
+		if !s.bodyFits(w, r, s.maxBody()) {
 			return
 		}
-		r.Body = http.MaxBytesReader(w, r.Body, s.cfg.MaxBodyBytes)
 		// Text that is not UTF-8 would reach the database, which
 		// PostgreSQL refuses: the request is refused here instead.
 		if r.URL.RawQuery != "" && !utf8.ValidString(r.URL.RawQuery) || strings.Contains(r.URL.RawQuery, "%") && !validQuery(r.URL.RawQuery) {
@@ -273,6 +315,34 @@ func (s *Server) limitBody(next http.Handler) http.Handler {
 		next.ServeHTTP(w, r)
 	})
 }
+
+// capBody caps the body of one route: files for the upload routes,
+// CPCJ_MAX_BODY for the others. Handlers see a MaxBytesError beyond it.
+func (s *Server) capBody(next http.Handler, upload bool) http.Handler {
+	limit := s.cfg.MaxBodyBytes
+	if upload {
+		limit = s.maxBody()
+	}
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if s.bodyFits(w, r, limit) {
+			next.ServeHTTP(w, r)
+		}
+	})
+}
+
+// bodyFits refuses a body that declares itself longer than limit, and
+// caps the reading of one that does not say.
+func (s *Server) bodyFits(w http.ResponseWriter, r *http.Request, limit int64) bool {
+	if r.ContentLength > limit {
+		s.fail(w, r, &fail.Error{Kind: fail.TooLarge, Message: fmt.Sprintf("The request body (%d bytes) is larger than the limit of %d bytes.", r.ContentLength, limit)})
+		return false
+	}
+	r.Body = http.MaxBytesReader(w, r.Body, limit)
+	return true
+}
+
+// maxBody is the largest body any route takes.
+func (s *Server) maxBody() int64 { return max(s.cfg.MaxBodyBytes, s.cfg.MaxUploadBytes) }
 
 // validQuery reports whether every name and value of a query string
 // decodes to valid UTF-8.

@@ -25,8 +25,10 @@ import (
 	"github.com/cpcj/cpcj/internal/account"
 	"github.com/cpcj/cpcj/internal/audit"
 	"github.com/cpcj/cpcj/internal/chart"
+	"github.com/cpcj/cpcj/internal/collect"
 	"github.com/cpcj/cpcj/internal/fail"
 	"github.com/cpcj/cpcj/internal/i18n"
+	"github.com/cpcj/cpcj/internal/job"
 	"github.com/cpcj/cpcj/internal/notify"
 	"github.com/cpcj/cpcj/internal/resolution"
 	"github.com/cpcj/cpcj/internal/state"
@@ -60,6 +62,8 @@ type Handler struct {
 	store      Store
 	accounts   *account.Service
 	treaties   *treaty.Service
+	collect    *collect.Service
+	jobs       *job.Runner
 	world      func() (*chart.World, error) // the world map, loaded on first use
 	bundle     *i18n.Bundle
 	resolution *resolution.Text
@@ -74,6 +78,10 @@ type Handler struct {
 	statsMu    sync.Mutex
 	statsCache *statsMeta // see statsMeta
 }
+
+// CollectionPrefix is the path of the annual collection's pages; notices
+// of the collection link below it.
+const CollectionPrefix = "/collection"
 
 // Options configure the UI.
 type Options struct {
@@ -93,6 +101,8 @@ type Deps struct {
 	Store      Store
 	Accounts   *account.Service
 	Treaties   *treaty.Service
+	Collect    *collect.Service // the annual collection of statistics
+	Jobs       *job.Runner      // runs large uploads; nil refuses them
 	Bundle     *i18n.Bundle
 	Resolution *resolution.Text
 	Log        *slog.Logger
@@ -100,7 +110,7 @@ type Deps struct {
 
 // New parses the templates and hashes the static files.
 func New(d Deps, opt Options) (*Handler, error) {
-	h := &Handler{store: d.Store, accounts: d.Accounts, treaties: d.Treaties, bundle: d.Bundle, resolution: d.Resolution, log: d.Log,
+	h := &Handler{store: d.Store, accounts: d.Accounts, treaties: d.Treaties, collect: d.Collect, jobs: d.Jobs, bundle: d.Bundle, resolution: d.Resolution, log: d.Log,
 		secure: opt.Secure, version: opt.Version, baseURL: opt.BaseURL, static: map[string]asset{}, hashed: map[string]string{},
 		world: sync.OnceValues(func() (*chart.World, error) { return chart.LoadWorld(data.FS, "maps/countries-50m.json") })}
 	if err := h.loadStatic(); err != nil {
