@@ -737,7 +737,7 @@ func (e *env) testNavigation(t *testing.T) {
 	b := e.newTab(t)
 	b.signIn(e.admin)
 	links := eval[[]string](b, `[...document.querySelectorAll("header.site nav a")].map(a => a.getAttribute("href"))`)
-	want := []string{"/", "/states", "/treaties", "/statistics", "/reviews", "/assistance", "/funding", "/cooperation", "/library", "/reports", "/admin/users", "/audit"}
+	want := []string{"/", "/states", "/treaties", "/statistics", "/collection", "/reviews", "/assistance", "/funding", "/cooperation", "/library", "/reports", "/admin/users", "/audit"}
 	if strings.Join(links, " ") != strings.Join(want, " ") {
 		t.Errorf("an administrator's navigation links are\n%v, want\n%v", links, want)
 	}

@@ -24,6 +24,7 @@ import (
 	"github.com/cpcj/cpcj/internal/access"
 	"github.com/cpcj/cpcj/internal/account"
 	"github.com/cpcj/cpcj/internal/audit"
+	"github.com/cpcj/cpcj/internal/collect"
 	"github.com/cpcj/cpcj/internal/fail"
 	"github.com/cpcj/cpcj/internal/notify"
 	"github.com/cpcj/cpcj/internal/state"
@@ -63,7 +64,11 @@ type Deps struct {
 	Treaties    *treaty.Service
 	TreatyStore treaty.Store
 	Stats       StatsStore
-	Log         *slog.Logger
+	// Collect is the annual collection; CollectStore its storage,
+	// scoped by the caller.
+	Collect      *collect.Service
+	CollectStore CollectStore
+	Log          *slog.Logger
 	// Version is the program's version; it is part of the ETags of
 	// statistics, since another version may write the same data
 	// differently.

@@ -13,6 +13,7 @@ import (
 
 	"github.com/cpcj/cpcj/internal/access"
 	"github.com/cpcj/cpcj/internal/civil"
+	"github.com/cpcj/cpcj/internal/collect"
 	"github.com/cpcj/cpcj/internal/state"
 	"github.com/cpcj/cpcj/internal/stats"
 	"github.com/cpcj/cpcj/internal/treaty"
@@ -40,6 +41,9 @@ type Op struct {
 	// Produces are the media types of an answer that is a file rather
 	// than JSON (Response is then nil), e.g. text/csv.
 	Produces []string
+	// Consumes are the media types of a request body that is a file
+	// rather than JSON (Body is then nil), e.g. text/csv.
+	Consumes []string
 	// Problems are error answers whose body is not the plain Problem, by
 	// status: e.g. a refused import lists its rejected rows.
 	Problems map[int]any
@@ -74,6 +78,12 @@ var enums = map[reflect.Type][]string{
 	reflect.TypeFor[access.Role]():   {string(access.Admin), string(access.Secretariat), string(access.FocalPoint), string(access.Expert), string(access.Donor)},
 	reflect.TypeFor[state.Kind]():    {string(state.MemberState), string(state.ObserverState), string(state.NonMemberState), string(state.Organization)},
 	reflect.TypeFor[treaty.Action](): actionNames(),
+
+	// The annual collection.
+	reflect.TypeFor[collect.Status]():      {string(collect.Draft), string(collect.Submitted), string(collect.Queried), string(collect.Validated), string(collect.Published)},
+	reflect.TypeFor[collect.QueryStatus](): {string(collect.QueryOpen), string(collect.QueryAnswered), string(collect.QueryClosed)},
+	reflect.TypeFor[collect.Party]():       {string(collect.State), string(collect.Secretariat)},
+	reflect.TypeFor[collect.Severity]():    {string(collect.Error), string(collect.Warning)},
 }
 
 func actionNames() []string {
@@ -143,6 +153,13 @@ func Document(version string, endpoints []Endpoint) ([]byte, error) {
 		if op.Body != nil {
 			o["requestBody"] = map[string]any{"required": true, "content": map[string]any{
 				"application/json": map[string]any{"schema": g.schema(reflect.TypeOf(op.Body))}}}
+		}
+		if len(op.Consumes) > 0 {
+			files := map[string]any{}
+			for _, m := range op.Consumes {
+				files[m] = map[string]any{"schema": map[string]any{"type": "string", "contentMediaType": m}}
+			}
+			o["requestBody"] = map[string]any{"required": true, "content": files}
 		}
 		responses := map[string]any{}
 		ok := map[string]any{"description": http.StatusText(status)}

@@ -46,7 +46,7 @@ func commands() []command {
 		{"user", "add|list|password|token", "manage accounts (e.g. create the first administrator)", user},
 		{"audit", "verify", "check that the audit trail has not been altered", auditCmd},
 		{"treaty", "status|export|import", "treaty status on a date; export and import participation records", treatyCmd},
-		{"stats", "import|export|round|workbook", "import statistics (SDMX-CSV, UNODC and World Bank files); export a dataflow; open collection rounds, write a State's questionnaire, check its answer", statsCmd},
+		{"stats", "import|export|round|workbook|rules", "import statistics (SDMX-CSV, UNODC and World Bank files); export a dataflow; open collection rounds, write a State's questionnaire, check its answer, list the validation rules", statsCmd},
 		{"backup", "FILE", "write a consistent copy of the SQLite database to FILE", backup},
 		{"restore", "FILE", "replace the SQLite database with the backup in FILE (servers stopped)", restore},
 		{"version", "", "print the version", version},

@@ -7,7 +7,6 @@ import (
 	"io"
 	"log/slog"
 	"os"
-	"path/filepath"
 	"slices"
 	"strconv"
 	"strings"
@@ -43,14 +42,8 @@ func collection(ctx context.Context, dbURL string) (*store.DB, *collect.Service,
 		db.Close()
 		return nil, nil, nil, err
 	}
-	st := stats.NewStructure(lists, flows)
-	_, rules, err := collect.Shipped(data.FS, st)
-	if err != nil {
-		db.Close()
-		return nil, nil, nil, err
-	}
-	svc := &collect.Service{Store: db, Stats: db, Rules: rules, Notes: noNotes{}, Log: slog.New(slog.DiscardHandler), Now: time.Now}
-	return db, svc, st, nil
+	svc := &collect.Service{Store: db, Stats: db, Notes: noNotes{}, Log: slog.New(slog.DiscardHandler), Now: time.Now}
+	return db, svc, stats.NewStructure(lists, flows), nil
 }
 
 // noNotes drops notices: the commands here send none.
@@ -248,16 +241,12 @@ func statsWorkbook(ctx context.Context, env Env, args []string) error {
 // would change in the State's draft and what the rules find. It stores
 // nothing: a State's figures are saved by its focal point.
 func collectionCheck(ctx context.Context, env Env, dbURL, file string, round int64, state, flow string, decimalComma bool) error {
-	db, svc, st, err := collection(ctx, dbURL)
+	db, svc, _, err := collection(ctx, dbURL)
 	if err != nil {
 		return err
 	}
 	defer db.Close()
 	p, err := db.Participant(ctx, strings.ToUpper(state))
-	if err != nil {
-		return err
-	}
-	r, err := db.Round(ctx, cliActor, round)
 	if err != nil {
 		return err
 	}
@@ -270,50 +259,22 @@ func collectionCheck(ctx context.Context, env Env, dbURL, file string, round int
 	if err != nil {
 		return err
 	}
-	byScope := map[collect.Scope][]collect.Value{}
-	if strings.EqualFold(filepath.Ext(file), ".xlsx") {
-		wb, err := svc.Workbook(ctx, cliActor, round, p.Code, p.Name)
-		if err != nil {
-			return err
-		}
-		values, err := collect.ReadWorkbook(ctx, f, info.Size(), wb)
-		if err != nil {
-			return refused(env, file, err)
-		}
-		// Every scope of the round is in the workbook, even one left
-		// empty: saving it would empty that draft.
-		for _, t := range r.Tables {
-			byScope[collect.Scope{Flow: t.Flow, State: p.Code, Year: r.Year}] = nil
-		}
-		for _, v := range values {
-			sc := collect.Scope{Flow: flowOf(r, v.Key), State: p.Code, Year: r.Year}
-			byScope[sc] = append(byScope[sc], v)
-		}
-	} else {
-		if flow == "" {
-			return usageErr("a CSV file answers one dataflow: give it with --flow")
-		}
-		sc := collect.Scope{Flow: flow, State: p.Code, Year: r.Year}
-		values, err := collect.ReadCSV(ctx, f, collect.Upload{Scope: sc, Tables: r.Tables, Structure: st, DecimalComma: decimalComma})
-		if err != nil {
-			return refused(env, file, err)
-		}
-		byScope[sc] = values
+	if kind, err := collect.FileKind(f); err == nil && kind == collect.CSVFile && flow == "" {
+		return usageErr("a CSV file answers one dataflow: give it with --flow")
 	}
-	scopes := make([]collect.Scope, 0, len(byScope))
-	for sc := range byScope {
-		scopes = append(scopes, sc)
+	byScope, err := svc.ReadFile(ctx, cliActor, round, p.Code, p.Name, collect.File{Name: file, Size: info.Size(), Flow: flow, DecimalComma: decimalComma}, f)
+	if err != nil {
+		return refused(env, file, err)
 	}
-	slices.SortFunc(scopes, func(a, b collect.Scope) int { return strings.Compare(a.Flow, b.Flow) })
+	previews, err := svc.DryRun(ctx, cliActor, round, byScope)
+	if err != nil {
+		return err
+	}
 	errs := 0
-	for _, sc := range scopes {
-		pv, err := svc.Save(ctx, cliActor, round, sc, byScope[sc], true)
-		if err != nil {
-			return err
-		}
+	for _, pv := range previews {
 		c := pv.Changes
 		fmt.Fprintf(env.Stdout, "%s: %d values; against the draft: %d added, %d changed, %d removed, %d the same\n",
-			sc, len(byScope[sc]), len(c.Added), len(c.Changed), len(c.Removed), c.Same)
+			pv.Scope, len(byScope[pv.Scope]), len(c.Added), len(c.Changed), len(c.Removed), c.Same)
 		for _, fd := range pv.Findings {
 			note := ""
 			if fd.Severity == collect.Warning && fd.Explained {
@@ -328,16 +289,6 @@ func collectionCheck(ctx context.Context, env Env, dbURL, file string, round int
 	}
 	fmt.Fprintf(env.Stdout, "%s: no error (checked only: a State's figures are saved by its focal point)\n", file)
 	return nil
-}
-
-// flowOf returns the dataflow of the round's table a key falls in.
-func flowOf(r collect.Round, k stats.Key) string {
-	for _, t := range r.Tables {
-		if _, ok := t.CellOf(k); ok {
-			return t.Flow
-		}
-	}
-	return ""
 }
 
 // refused prints the problems of a file that could not be read, and

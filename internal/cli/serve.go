@@ -92,6 +92,8 @@ func serve(ctx context.Context, env Env, args []string) error {
 	// Reminders of due dates; hourly, as each is sent once however often
 	// the job runs.
 	runner.Every(collect.RemindJob, time.Hour, srv.Collection().Remind)
+	// Large files uploaded to the collection are read in the background.
+	runner.Handle(collect.CheckJob, (&collect.Checker{Service: srv.Collection(), Store: db}).Run)
 	hs := srv.HTTPServer()
 	ln, err := net.Listen("tcp", cfg.Addr)
 	if err != nil {

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"runtime/debug"
 	"strings"
 
 	"github.com/cpcj/cpcj/data"
@@ -17,7 +18,7 @@ import (
 
 func statsCmd(ctx context.Context, env Env, args []string) error {
 	if len(args) == 0 {
-		return usageErr("use: cpcj stats import|export|round|workbook [flags]")
+		return usageErr("use: cpcj stats import|export|round|workbook|rules [flags]")
 	}
 	switch args[0] {
 	case "import":
@@ -28,8 +29,10 @@ func statsCmd(ctx context.Context, env Env, args []string) error {
 		return statsRound(ctx, env, args[1:])
 	case "workbook":
 		return statsWorkbook(ctx, env, args[1:])
+	case "rules":
+		return statsRules(ctx, env, args[1:])
 	}
-	return usageErr("unknown stats command %q: use import, export, round or workbook", args[0])
+	return usageErr("unknown stats command %q: use import, export, round, workbook or rules", args[0])
 }
 
 // statsDB opens the database for a statistics command.
@@ -108,6 +111,12 @@ func statsImport(ctx context.Context, env Env, args []string) error {
 	if !st.HasFlow(flow) {
 		return fmt.Errorf("%s: no dataflow has the id %q", pos[0], flow)
 	}
+	// The command's live memory is a few chunks of observations, while it
+	// makes a million short-lived ones: the garbage collector, at its
+	// default pace, took a fifth of the import's CPU. Letting the heap
+	// grow to four times the live data (about 300 MB at the peak for a
+	// million rows, against 200 MB) saves most of that.
+	defer debug.SetGCPercent(debug.SetGCPercent(300))
 	var rep *source.Report
 	var ir store.IngestReport
 	checked := 0

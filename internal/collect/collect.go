@@ -12,6 +12,7 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"time"
 
 	"github.com/cpcj/cpcj/internal/stats"
 )
@@ -80,7 +81,8 @@ func (t Table) Key(state string, c Cell) (stats.Key, error) {
 
 // CellOf returns the cell of the table that a series key falls in, and
 // whether it falls in the table at all (its fixed codes, and row and
-// column codes the table lays out).
+// column codes the table lays out). The rate beside a count, in a table
+// that takes rates, falls in the count's cell.
 func (t Table) CellOf(k stats.Key) (Cell, bool) {
 	var c Cell
 	for i, d := range stats.Dimensions {
@@ -96,6 +98,7 @@ func (t Table) CellOf(k stats.Key) (Cell, bool) {
 				return c, false
 			}
 			c.Col = k[i]
+		case d.ID == "UNIT_MEASURE" && t.Rates && k[i] == stats.UnitRate:
 		default:
 			if t.Fixed[d.ID] != k[i] {
 				return c, false
@@ -205,6 +208,12 @@ type Rule struct {
 	Params   Params   `json:"params"`
 	Enabled  bool     `json:"enabled"`
 	Note     string   `json:"note,omitempty"` // why the rule exists, for the secretariat and the focal points
+	// Who made the rule and who changed it last, and when; zero for a
+	// rule read from a file.
+	CreatedAt time.Time `json:"created_at,omitzero"`
+	CreatedBy string    `json:"created_by,omitempty"`
+	UpdatedAt time.Time `json:"updated_at,omitzero"`
+	UpdatedBy string    `json:"updated_by,omitempty"`
 }
 
 // Params are the parameters of a rule; which ones a kind reads is said

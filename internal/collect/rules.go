@@ -101,11 +101,22 @@ func ruleOf(get func(column string) string) (Rule, error) {
 	if r.Enabled, err = ruleYesNo(get("enabled"), "enabled"); err != nil {
 		return r, err
 	}
-	p := &r.Params
+	r.Params, err = ReadParams(get)
+	return r, err
+}
+
+// ReadParams reads the parameters of a rule as text, by their column name
+// in a rules file (RuleColumns), as a file or a form gives them: lists of
+// codes separated by spaces, yes/no (or empty for no) for of_which,
+// numbers with a decimal point, empty for a parameter not given. An error
+// names the column.
+func ReadParams(get func(column string) string) (Params, error) {
+	var p Params
+	var err error
 	p.Dim, p.Total, p.Unit, p.CountUnit, p.Table = get("dim"), get("total"), get("unit"), get("count_unit"), get("table")
 	p.Parts, p.Chain = ruleCodes(get("parts")), ruleCodes(get("chain"))
 	if p.OfWhich, err = ruleYesNo(get("of_which"), "of_which"); err != nil && get("of_which") != "" {
-		return r, err
+		return p, err
 	}
 	for _, f := range []struct {
 		col string
@@ -117,7 +128,7 @@ func ruleOf(get func(column string) string) (Rule, error) {
 		}
 		x, err := strconv.ParseFloat(s, 64)
 		if err != nil || math.IsNaN(x) || math.IsInf(x, 0) {
-			return r, fail.Field(f.col, "%q is not a number: write it with a decimal point, e.g. 0.5", s)
+			return p, fail.Field(f.col, "%q is not a number: write it with a decimal point, e.g. 0.5", s)
 		}
 		*f.to = x
 	}
@@ -131,11 +142,100 @@ func ruleOf(get func(column string) string) (Rule, error) {
 		}
 		n, err := strconv.Atoi(s)
 		if err != nil {
-			return r, fail.Field(f.col, "%q is not a whole number of years", s)
+			return p, fail.Field(f.col, "%q is not a whole number of years", s)
 		}
 		*f.to = n
 	}
-	return r, nil
+	return p, nil
+}
+
+// Field returns a parameter as a rules file writes it, by its column
+// name: "" for one not given, codes separated by spaces, yes for of_which,
+// numbers as short as they read back exactly.
+func (p Params) Field(column string) string {
+	num := func(x float64) string {
+		if x == 0 {
+			return ""
+		}
+		return strconv.FormatFloat(x, 'f', -1, 64)
+	}
+	switch column {
+	case "dim":
+		return p.Dim
+	case "parts":
+		return strings.Join(p.Parts, " ")
+	case "total":
+		return p.Total
+	case "of_which":
+		if p.OfWhich {
+			return "yes"
+		}
+		return ""
+	case "chain":
+		return strings.Join(p.Chain, " ")
+	case "unit":
+		return p.Unit
+	case "count_unit":
+		return p.CountUnit
+	case "tolerance":
+		return num(p.Tolerance)
+	case "relative":
+		return num(p.Relative)
+	case "threshold":
+		return num(p.Threshold)
+	case "z_score":
+		return num(p.ZScore)
+	case "window":
+		return num(float64(p.Window))
+	case "min_years":
+		return num(float64(p.MinYears))
+	case "min_value":
+		return num(p.MinValue)
+	case "table":
+		return p.Table
+	}
+	return ""
+}
+
+// WriteRules writes rules in the form of a rules file, which ReadRules
+// reads back: the columns of RuleColumns, one rule a line.
+func WriteRules(w io.Writer, rules []Rule) error {
+	cw := csv.NewWriter(w)
+	if err := cw.Write(RuleColumns); err != nil {
+		return err
+	}
+	for _, r := range rules {
+		rec := make([]string, 0, len(RuleColumns))
+		for _, c := range RuleColumns {
+			switch c {
+			case "id":
+				rec = append(rec, strconv.FormatInt(r.ID, 10))
+			case "name":
+				rec = append(rec, r.Name)
+			case "kind":
+				rec = append(rec, string(r.Kind))
+			case "severity":
+				rec = append(rec, string(r.Severity))
+			case "flow":
+				rec = append(rec, r.Flow)
+			case "enabled":
+				enabled := "no"
+				if r.Enabled {
+					enabled = "yes"
+				}
+				rec = append(rec, enabled)
+			case "note":
+				rec = append(rec, r.Note)
+			default:
+				rec = append(rec, r.Params.Field(c))
+			}
+		}
+		if err := cw.Write(rec); err != nil {
+			return err
+		}
+	}
+	cw.Flush()
+	return cw.Error()
 }
 
 // ruleCodes reads a list of codes separated by spaces; nil for none.
@@ -155,6 +255,13 @@ func ruleYesNo(s, field string) (bool, error) {
 	}
 	return false, fail.Field(field, "%q: write yes or no", s)
 }
+
+// RuleKinds are the kinds of rule, in the order pages list them.
+var RuleKinds = []RuleKind{Sum, Count, Rate, Order, Outlier, Complete}
+
+// Reads returns the parameters the kind reads, by their column name in a
+// rules file; nil for a kind cpcj does not know.
+func (k RuleKind) Reads() []string { return slices.Clone(ruleKindReads[k]) }
 
 // ruleKindReads says which parameters each kind reads, by their column name;
 // the first ones of each list are required (see need).

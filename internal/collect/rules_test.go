@@ -95,3 +95,61 @@ func TestRuleCheck(t *testing.T) {
 		t.Errorf("%#v", err)
 	}
 }
+
+// TestWriteRules writes the shipped rules and reads them back: the file
+// cpcj exports is one it would load, with every rule as it was.
+func TestWriteRules(t *testing.T) {
+	st := shippedStructure(t)
+	tables, rules, err := Shipped(data.FS, st)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rules[0].Enabled = false
+	rules[0].Note = "Quoted, with a comma and \"quotes\""
+	var b strings.Builder
+	if err := WriteRules(&b, rules); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.HasPrefix(b.String(), rulesHead) {
+		t.Errorf("header %q", strings.SplitN(b.String(), "\n", 2)[0])
+	}
+	back, err := ReadRules(strings.NewReader(b.String()), tables, st)
+	if err != nil {
+		t.Fatalf("%v\n%s", err, b.String())
+	}
+	if !reflect.DeepEqual(back, rules) {
+		t.Errorf("read back\n%+v\nwant\n%+v", back, rules)
+	}
+	// The shipped file itself comes out as it is, but for the quoting
+	// of notes without commas.
+	shipped, err := data.FS.ReadFile(RulesFile)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, orig, _ := Shipped(data.FS, st)
+	b.Reset()
+	if err := WriteRules(&b, orig); err != nil {
+		t.Fatal(err)
+	}
+	if b.String() != strings.ReplaceAll(string(shipped), "\r\n", "\n") {
+		t.Errorf("the shipped rules written again differ from %s:\n%s", RulesFile, b.String())
+	}
+}
+
+func TestReadParams(t *testing.T) {
+	form := map[string]string{"dim": "SEX", "parts": " F  M ", "total": "_T", "of_which": "yes", "tolerance": "0.5", "window": "3"}
+	p, err := ReadParams(func(c string) string { return form[c] })
+	want := Params{Dim: "SEX", Parts: []string{"F", "M"}, Total: "_T", OfWhich: true, Tolerance: 0.5, Window: 3}
+	if err != nil || !reflect.DeepEqual(p, want) {
+		t.Errorf("%+v, %v", p, err)
+	}
+	for col, want := range map[string]string{"parts": "F M", "of_which": "yes", "tolerance": "0.5", "window": "3", "threshold": "", "table": ""} {
+		if got := p.Field(col); got != want {
+			t.Errorf("Field(%s) = %q, want %q", col, got, want)
+		}
+	}
+	form["min_years"] = "many"
+	if _, err := ReadParams(func(c string) string { return form[c] }); fail.As(err) == nil || fail.As(err).Field != "min_years" {
+		t.Errorf("a bad number of years: %v", err)
+	}
+}

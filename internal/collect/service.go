@@ -28,6 +28,26 @@ type Store interface {
 	FocalPoints(ctx context.Context, state string) ([]int64, error)
 	DueReminders(ctx context.Context, day civil.Date, days int) ([]Reminder, error)
 	MarkReminded(ctx context.Context, r Reminder) (bool, error)
+	// Rules returns the validation rules, enabled or not, as they stand:
+	// every validation reads them again, so that a rule the secretariat
+	// changes applies from the next one.
+	Rules(ctx context.Context, by access.Actor) ([]Rule, error)
+}
+
+// RuleStore keeps the validation rules the secretariat defines: anyone
+// taking part in the collection reads them, the secretariat writes them.
+// A rule is never deleted, since it explains the findings it made; it is
+// disabled instead.
+type RuleStore interface {
+	Rules(ctx context.Context, by access.Actor) ([]Rule, error)
+	Rule(ctx context.Context, by access.Actor, id int64) (Rule, error)
+	CreateRule(ctx context.Context, by access.Actor, r Rule) (Rule, error)
+	// UpdateRule changes a rule's name, severity, dataflow, parameters,
+	// note and whether it is enabled; a rule keeps its kind.
+	UpdateRule(ctx context.Context, by access.Actor, r Rule) (Rule, error)
+	// RuleTables returns the tables a completeness rule may name: those
+	// cpcj ships and those of every round.
+	RuleTables(ctx context.Context) ([]Table, error)
 }
 
 // Notifier tells a user about something, in the application and by
@@ -51,8 +71,6 @@ type Service struct {
 	// against, the State's published history for outliers and the
 	// population for rates.
 	Stats stats.Store
-	// Rules are the validation rules in force.
-	Rules []Rule
 	Notes Notifier
 	Log   *slog.Logger
 	Now   func() time.Time
@@ -103,7 +121,7 @@ func (s *Service) Save(ctx context.Context, by access.Actor, round int64, sc Sco
 		return p, err
 	}
 	p.Changes = Diff(draft, values)
-	if p.Findings, err = s.validate(ctx, r, sc, values); err != nil {
+	if p.Findings, err = s.validate(ctx, by, r, sc, values); err != nil {
 		return p, err
 	}
 	if dryRun || p.Errors() > 0 {
@@ -137,7 +155,7 @@ func (s *Service) Submit(ctx context.Context, by access.Actor, submission int64)
 	if err != nil {
 		return sub, nil, err
 	}
-	all, err := s.validate(ctx, r, sc, values)
+	all, err := s.validate(ctx, by, r, sc, values)
 	if err != nil {
 		return sub, nil, err
 	}
@@ -162,13 +180,17 @@ func (s *Service) Submit(ctx context.Context, by access.Actor, submission int64)
 	return sub, findings, err
 }
 
-// validate runs the rules over the values of a scope, with the State's
-// published history of the dataflow and its population.
-func (s *Service) validate(ctx context.Context, r Round, sc Scope, values []Value) ([]Finding, error) {
-	in := Input{Scope: sc, Tables: r.Tables, Rules: s.Rules, Values: values}
+// validate runs the rules in force over the values of a scope, with the
+// State's published history of the dataflow and its population.
+func (s *Service) validate(ctx context.Context, by access.Actor, r Round, sc Scope, values []Value) ([]Finding, error) {
+	rules, err := s.Store.Rules(ctx, by)
+	if err != nil {
+		return nil, err
+	}
+	in := Input{Scope: sc, Tables: r.Tables, Rules: rules, Values: values}
 	q := stats.Query{Flow: sc.Flow, End: stats.Period{Year: sc.Year - 1, Kind: 'A'}}
 	q.Key[stats.DimArea] = []string{sc.State}
-	err := s.Stats.Observations(ctx, q, func(o stats.Observation) error {
+	err = s.Stats.Observations(ctx, q, func(o stats.Observation) error {
 		in.History = append(in.History, o)
 		return nil
 	})
@@ -269,7 +291,7 @@ func (s *Service) link(sub Submission) string {
 	if s.Prefix == "" {
 		return ""
 	}
-	return fmt.Sprintf("%s/rounds/%d/%s/%s", s.Prefix, sub.Round, sub.State, sub.Table)
+	return fmt.Sprintf("%s/submissions/%d", s.Prefix, sub.ID)
 }
 
 // tellState notifies every focal point of the State.

@@ -9,7 +9,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/cpcj/cpcj/data"
 	"github.com/cpcj/cpcj/internal/access"
 	"github.com/cpcj/cpcj/internal/account"
 	"github.com/cpcj/cpcj/internal/civil"
@@ -153,18 +152,6 @@ func TestServiceSaveAndSubmit(t *testing.T) {
 	t.Parallel()
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
 		ctx := context.Background()
-		lists, err := db.Codelists(ctx)
-		if err != nil {
-			t.Fatal(err)
-		}
-		flows, err := db.Dataflows(ctx)
-		if err != nil {
-			t.Fatal(err)
-		}
-		_, rules, err := collect.Shipped(data.FS, stats.NewStructure(lists, flows))
-		if err != nil {
-			t.Fatal(err)
-		}
 		admin := access.System("test")
 		u, err := db.CreateUser(ctx, admin, account.User{Email: "fp@ken.test", Name: "Focal point", Role: access.FocalPoint, State: "KEN"}, "not a hash")
 		if err != nil {
@@ -173,7 +160,7 @@ func TestServiceSaveAndSubmit(t *testing.T) {
 		fp := u.Actor()
 		now := time.Now().UTC()
 		var n notes
-		svc := &collect.Service{Store: db, Stats: db, Rules: rules, Notes: &n, Log: slog.New(slog.NewTextHandler(io.Discard, nil)), Now: func() time.Time { return now }}
+		svc := &collect.Service{Store: db, Stats: db, Notes: &n, Log: slog.New(slog.NewTextHandler(io.Discard, nil)), Now: func() time.Time { return now }}
 
 		table := collect.Table{ID: "POLICE", Title: "Offences recorded by the police", Flow: "OFFENCES",
 			Fixed: map[string]string{"FREQ": "A", "INDICATOR": "OFF", "SEX": "_T", "AGE": "_T", "RELATIONSHIP": "_Z", "CYBER": "_T", "SOURCE_TYPE": "CJ", "UNIT_MEASURE": "NB"},

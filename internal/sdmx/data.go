@@ -208,7 +208,7 @@ func describeUnknown(unknown [10][]string) []string {
 // stream reads the observations the query selects and hands them to the
 // writer, series by series, and returns how many it read.
 func (x *Handler) stream(ctx context.Context, q dataQuery, dw dataWriter) (int, error) {
-	sq := stats.Query{Flow: q.flow, Key: q.key, Start: q.start, End: q.end, UpdatedAfter: q.updatedAfter, FirstN: q.firstN, LastN: q.lastN}
+	sq := stats.Query{Flow: q.flow, Key: q.key, Start: q.start, End: q.end, UpdatedAfter: q.updatedAfter, AsOf: q.asOf, FirstN: q.firstN, LastN: q.lastN}
 	if !q.withObservations() && q.firstN == 0 && q.lastN == 0 {
 		// Series without observations: one observation tells that a
 		// series has data.
@@ -216,9 +216,11 @@ func (x *Handler) stream(ctx context.Context, q dataQuery, dw dataWriter) (int, 
 	}
 	if p, ok := dw.(preparer); ok {
 		// Some representations name every value before the data: a first
-		// pass collects them, over the store as it is now, and the second
-		// reads the same state.
-		sq.AsOf = x.now()
+		// pass collects them, over the store as it is now (or as of the
+		// time asked), and the second reads the same state.
+		if sq.AsOf.IsZero() {
+			sq.AsOf = x.now()
+		}
 		n := 0
 		err := x.store.Observations(ctx, sq, func(o stats.Observation) error {
 			n++

@@ -264,19 +264,35 @@ func TestDataRevisions(t *testing.T) {
 		if len(all) != 5 || len(changed) != 2 {
 			t.Fatalf("the store has %d observations, %d changed", len(all), len(changed))
 		}
+		asOf := observations(t, db, stats.Query{Flow: "SDMXTEST", AsOf: t0.AddDate(0, 6, 0)})
+		if len(asOf) != 5 || asOf[0].Value != nil || *asOf[1].Value != 1 { // ITA missing; KEN 2010 before its revision
+			t.Fatalf("the store as of before the revision: %v", asOf)
+		}
 		for _, f := range dataFormats {
 			t.Run(f.name, func(t *testing.T) {
-				want := rowsOf(all, true)
-				if strings.HasSuffix(f.root, "Data") {
-					// XML cannot carry the control character.
-					for i := range want {
-						if c, ok := want[i].attrs["COMMENT"]; ok {
-							want[i].attrs["COMMENT"] = strings.ReplaceAll(c, "\x01", "\uFFFD")
+				rows := func(obs []stats.Observation) []row {
+					want := rowsOf(obs, true)
+					if strings.HasSuffix(f.root, "Data") {
+						// XML cannot carry the control character.
+						for i := range want {
+							if c, ok := want[i].attrs["COMMENT"]; ok {
+								want[i].attrs["COMMENT"] = strings.ReplaceAll(c, "\x01", "\uFFFD")
+							}
 						}
 					}
+					return want
 				}
 				r := h.get(t, "/data/SDMXTEST/all/all?format="+f.name)
-				sameRows(t, f.read(t, r, "SDMXTEST", stats.TimeDimension, true, true), want, f.name != "jsondata")
+				sameRows(t, f.read(t, r, "SDMXTEST", stats.TimeDimension, true, true), rows(all), f.name != "jsondata")
+
+				// The figures as published before the revision, by a
+				// date (its whole day) and by a time.
+				for _, at := range []string{"2020-06-30", "2020-12-31T23:59:59Z"} {
+					r = h.get(t, "/data/SDMXTEST/all/all?asOf="+at+"&format="+f.name)
+					sameRows(t, f.read(t, r, "SDMXTEST", stats.TimeDimension, true, true), rows(asOf), f.name != "jsondata")
+				}
+				r = h.get(t, "/data/SDMXTEST/all/all?asOf=2021-01-01&format="+f.name)
+				sameRows(t, f.read(t, r, "SDMXTEST", stats.TimeDimension, true, true), rows(all), f.name != "jsondata")
 
 				r = h.get(t, "/data/SDMXTEST?updatedAfter=2020-07-01T00:00:00Z&format="+f.name)
 				got := f.read(t, r, "SDMXTEST", stats.TimeDimension, true, true)
@@ -296,6 +312,9 @@ func TestDataRevisions(t *testing.T) {
 			t.Errorf("the ETag %s did not change with a revision", after.header.Get("ETag"))
 		}
 		r := h.get(t, "/data/SDMXTEST?updatedAfter=2021-01-02")
+		checkError(t, r, http.StatusNotFound, 100, "No results found")
+		// Before the first import there was nothing.
+		r = h.get(t, "/data/SDMXTEST?asOf=2019-12-31")
 		checkError(t, r, http.StatusNotFound, 100, "No results found")
 	})
 }

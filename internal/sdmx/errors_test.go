@@ -81,6 +81,7 @@ func TestErrors(t *testing.T) {
 			{"unknown detail", "", "/data/HOMICIDE/" + key + "?detail=most", nil, 400, 140, []string{"detail"}},
 			{"unknown observation dimension", "", "/data/HOMICIDE/" + key + "?dimensionAtObservation=COLOUR", nil, 400, 140, []string{"dimensionAtObservation"}},
 			{"bad updatedAfter", "", "/data/HOMICIDE/" + key + "?updatedAfter=yesterday", nil, 400, 140, []string{"updatedAfter"}},
+			{"bad asOf", "", "/data/HOMICIDE/" + key + "?asOf=2013-13-01", nil, 400, 140, []string{"asOf", "2013-13-01"}},
 			{"parameter twice", "", "/data/HOMICIDE/" + key + "?startPeriod=2010&startPeriod=2011", nil, 400, 140, []string{"more than once"}},
 			{"unknown format", "", "/data/HOMICIDE/" + key + "?format=xlsx", nil, 400, 140, []string{"xlsx"}},
 			{"flowRef with four parts", "", "/data/UNODC,HOMICIDE,1.0,X/" + key, nil, 400, 140, []string{"flowRef"}},

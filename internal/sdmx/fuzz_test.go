@@ -221,7 +221,7 @@ func TestParseDateTime(t *testing.T) {
 		"2014-10-06T00:00:00 02:00 extra": "",
 		"20141006T000000Z":                "",
 	} {
-		got, err := parseDateTime(in)
+		got, _, err := parseDateTime("updatedAfter", in)
 		switch {
 		case want == "" && err == nil:
 			t.Errorf("%q read as %v", in, got)

@@ -30,7 +30,8 @@ type dataQuery struct {
 	dimAtObs     string // stats.TimeDimension, allDimensions, or a dimension's ID
 	detail       string
 	updatedAfter time.Time
-	format       string // the format parameter, if given
+	asOf         time.Time // the data as published then; zero for now
+	format       string    // the format parameter, if given
 }
 
 // flat reports whether observations stand alone rather than in series.
@@ -78,7 +79,7 @@ func parseDataQuery(flowRefParam, keyParam, providerParam string, v url.Values) 
 		return q, err
 	}
 	p, err := params(v, "startPeriod", "endPeriod", "firstNObservations", "lastNObservations",
-		"dimensionAtObservation", "detail", "updatedAfter", "format", "includeHistory")
+		"dimensionAtObservation", "detail", "updatedAfter", "asOf", "format", "includeHistory")
 	if err != nil {
 		return q, err
 	}
@@ -126,9 +127,23 @@ func parseDataQuery(flowRefParam, keyParam, providerParam string, v url.Values) 
 		}
 	}
 	if s, ok := p["updatedAfter"]; ok {
-		if q.updatedAfter, err = parseDateTime(s); err != nil {
+		if q.updatedAfter, _, err = parseDateTime("updatedAfter", s); err != nil {
 			return q, err
 		}
+	}
+	// asOf is SDMX 3.0's parameter, taken here by a 2.1 service: the
+	// revisions are kept, and a reader may need the figures as they
+	// stood when a report was written. A date alone means that whole
+	// day: the figures as published at its end.
+	if s, ok := p["asOf"]; ok {
+		at, day, err := parseDateTime("asOf", s)
+		if err != nil {
+			return q, err
+		}
+		if day {
+			at = at.AddDate(0, 0, 1).Add(-time.Microsecond)
+		}
+		q.asOf = at
 	}
 	if s, ok := p["includeHistory"]; ok {
 		switch strings.ToLower(s) {
@@ -226,20 +241,21 @@ func validID(s string) bool {
 	return true
 }
 
-// parseDateTime reads updatedAfter: an xs:dateTime, with or without a
-// time zone (UTC when none), or a date. A "+" of the zone that the query
-// string turned into a space is read as "+".
-func parseDateTime(s string) (time.Time, error) {
+// parseDateTime reads the parameter name (updatedAfter, asOf): an
+// xs:dateTime, with or without a time zone (UTC when none), or a date,
+// which day reports. A "+" of the zone that the query string turned into
+// a space is read as "+".
+func parseDateTime(name, s string) (at time.Time, day bool, err error) {
 	t := s
 	if n := len(t); n > 6 && t[n-6] == ' ' {
 		t = t[:n-6] + "+" + t[n-5:]
 	}
-	for _, layout := range []string{time.RFC3339Nano, "2006-01-02T15:04:05.999999999", "2006-01-02T15:04", "2006-01-02"} {
+	for _, layout := range []string{time.RFC3339Nano, "2006-01-02T15:04:05.999999999", "2006-01-02T15:04", time.DateOnly} {
 		if v, err := time.Parse(layout, t); err == nil {
-			return v.UTC(), nil
+			return v.UTC(), layout == time.DateOnly, nil
 		}
 	}
-	return time.Time{}, syntax("updatedAfter=%q is not a date and time: write it as 2014-10-06T00:00:00Z (percent-encode a + as %%2B).", s)
+	return time.Time{}, false, syntax("%s=%q is not a date and time: write it as 2014-10-06T00:00:00Z (percent-encode a + as %%2B).", name, s)
 }
 
 // The values of the structure detail and references parameters.

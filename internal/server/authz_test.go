@@ -122,6 +122,58 @@ var authzWant = map[string]want{
 	"GET /api/v1/stats/explore":        {400, 400, 400, 400, 400, 400},
 	"GET /api/v1/stats/download":       {400, 400, 400, 400, 400, 400},
 
+	// The collection API, on France's answer to a round (otherCollection):
+	// rounds are no State's, what France sent is France's. No one of the
+	// matrix may save France's figures or submit its table.
+	"GET /api/v1/collection/rounds":                         {401, 200, 200, 200, 200, 403},
+	"GET /api/v1/collection/rounds/{id}":                    {401, 200, 200, 200, 200, 403},
+	"GET /api/v1/collection/rounds/{id}/submissions":        {401, 200, 200, 200, 200, 403},
+	"PUT /api/v1/collection/rounds/{id}/states/{code}/data": {401, 403, 403, 403, 403, 403},
+	"GET /api/v1/collection/submissions/{id}":               {401, 200, 200, 404, 404, 404},
+	"POST /api/v1/collection/submissions/{id}/submit":       {401, 403, 403, 404, 404, 404},
+	"GET /api/v1/collection/submissions/{id}/queries":       {401, 200, 200, 404, 404, 404},
+	"POST /api/v1/collection/submissions/{id}/queries":      {401, 201, 201, 404, 404, 404},
+	"POST /api/v1/collection/queries/{id}/replies":          {401, 200, 200, 404, 404, 404},
+
+	// The collection's validation rules are no State's: everyone taking
+	// part reads them, only the secretariat changes them.
+	"GET /collection/rules":       {toSignIn, 200, 200, 200, 200, 403},
+	"POST /collection/rules":      {401, 303, 303, 403, 403, 403},
+	"GET /collection/rules/{id}":  {toSignIn, 200, 200, 200, 200, 403},
+	"POST /collection/rules/{id}": {401, 303, 303, 403, 403, 403},
+
+	// The collection's pages for the secretariat and the review of
+	// France's table (otherCollection). A focal point or an expert sent
+	// to a round's dashboard goes to their own State's page of it. The
+	// routes run in the order of the table, each role in turn: France's
+	// queried table cannot be published (409), the admin validates it and
+	// the secretariat cannot again (409), and the queries raised after
+	// leave it queried, as the collection API's rows expect.
+	"GET /collection":                            {toSignIn, 200, 200, 200, 200, 403},
+	"POST /collection/rounds":                    {401, 303, 303, 403, 403, 403},
+	"GET /collection/rounds/{id}":                {toSignIn, 200, 200, 303, 303, 403},
+	"POST /collection/rounds/{id}/close":         {401, 303, 303, 403, 403, 403},
+	"POST /collection/rounds/{id}/publish":       {401, 400, 400, 403, 403, 403},
+	"GET /collection/submissions/{id}":           {toSignIn, 200, 200, 404, 404, 404},
+	"POST /collection/submissions/{id}/publish":  {401, 409, 409, 403, 403, 403},
+	"POST /collection/submissions/{id}/validate": {401, 303, 409, 404, 404, 404},
+	"POST /collection/submissions/{id}/queries":  {401, 303, 303, 404, 404, 404},
+	"POST /collection/queries/{id}/reply":        {401, 303, 303, 404, 404, 404},
+
+	// France's answer to a round, on its focal point's pages: the
+	// programme reads it, and no one of the matrix may answer for France.
+	// France's check of an uploaded file is its focal point's and the
+	// programme's to see.
+	"GET /collection/rounds/{id}/states/{code}":                        {toSignIn, 200, 200, 403, 403, 403},
+	"GET /collection/rounds/{id}/states/{code}/workbook":               {toSignIn, 200, 200, 403, 403, 403},
+	"GET /collection/rounds/{id}/states/{code}/tables/{table}":         {toSignIn, 200, 200, 403, 403, 403},
+	"POST /collection/rounds/{id}/states/{code}/tables/{table}":        {401, 403, 403, 403, 403, 403},
+	"POST /collection/rounds/{id}/states/{code}/tables/{table}/submit": {401, 403, 403, 403, 403, 403},
+	"GET /collection/rounds/{id}/states/{code}/upload":                 {toSignIn, 403, 403, 403, 403, 403},
+	"POST /collection/rounds/{id}/states/{code}/upload":                {401, 403, 403, 403, 403, 403},
+	"GET /collection/jobs/{id}":                                        {toSignIn, 200, 200, 404, 404, 404},
+	"POST /collection/jobs/{id}/save":                                  {401, 403, 403, 404, 404, 404},
+
 	// Published statistics are public, through SDMX as elsewhere.
 	"GET /sdmx/rest/{resource}":                                            {200, 200, 200, 200, 200, 200},
 	"GET /sdmx/rest/{resource}/{agencyID}":                                 {200, 200, 200, 200, 200, 200},
@@ -193,6 +245,40 @@ var matrixBodies = map[string]func(n int) body{
 	"POST /api/v1/participation/{id}/retract": func(int) body { return body{json: `{"reason":"matrix test"}`} },
 	"POST /api/v1/participation/import":       func(int) body { return body{json: `{"not":"a CSV file"}`} },
 	"POST /api/v1/me/notifications/{id}/read": func(int) body { return body{} },
+
+	"PUT /api/v1/collection/rounds/{id}/states/{code}/data": func(int) body { return body{} },
+	"POST /api/v1/collection/submissions/{id}/submit":       func(int) body { return body{} },
+	"POST /api/v1/collection/submissions/{id}/queries": func(n int) body {
+		return body{json: fmt.Sprintf(`{"key":{"FREQ":"A","REF_AREA":"FRA","INDICATOR":"OFF","ICCS":"020111","SEX":"_T","AGE":"_T","RELATIONSHIP":"_Z","CYBER":"_T","SOURCE_TYPE":"CJ","UNIT_MEASURE":"NB"},"period":"2023","body":"matrix question %d"}`, n)}
+	},
+	"POST /api/v1/collection/queries/{id}/replies": func(n int) body { return body{json: fmt.Sprintf(`{"body":"matrix reply %d"}`, n)} },
+	"POST /collection/rules": func(n int) body {
+		return body{form: url.Values{"name": {fmt.Sprintf("Matrix rule %d", n)}, "kind": {"count"}, "severity": {"warning"}, "unit": {"PS"}, "enabled": {"yes"}}}
+	},
+	"POST /collection/rounds": func(n int) body {
+		return body{form: url.Values{"name": {fmt.Sprintf("UN-CTS matrix %d", n)}, "year": {"2023"}, "opens_on": {"2024-01-15"},
+			"due_on": {"2024-06-30"}, "table": {"OFFENCES_POLICE"}}}
+	},
+	"POST /collection/rounds/{id}/close":         func(int) body { return body{form: url.Values{}} },
+	"POST /collection/rounds/{id}/publish":       func(int) body { return body{form: url.Values{}} },
+	"POST /collection/submissions/{id}/publish":  func(int) body { return body{form: url.Values{}} },
+	"POST /collection/submissions/{id}/validate": func(int) body { return body{form: url.Values{}} },
+	"POST /collection/submissions/{id}/queries": func(n int) body {
+		return body{form: url.Values{"value": {"A.FRA.OFF.020111._T._T._Z._T.CJ.NB@2023"}, "body": {fmt.Sprintf("matrix page question %d", n)}}}
+	},
+	"POST /collection/queries/{id}/reply": func(n int) body {
+		return body{form: url.Values{"body": {fmt.Sprintf("matrix page reply %d", n)}}}
+	},
+	"POST /collection/rules/{id}": func(n int) body {
+		return body{form: url.Values{"name": {"Counts are whole numbers, 0 or more"}, "severity": {"error"}, "unit": {"NB"}, "enabled": {"yes"},
+			"note": {fmt.Sprintf("Changed by the matrix (%d).", n)}}}
+	},
+	"POST /collection/rounds/{id}/states/{code}/tables/{table}": func(n int) body {
+		return body{form: url.Values{"v-0-0": {strconv.Itoa(n)}, "s-0-0": {"A"}, "n-0-0": {"matrix"}}}
+	},
+	"POST /collection/rounds/{id}/states/{code}/tables/{table}/submit": func(int) body { return body{form: url.Values{}} },
+	"POST /collection/rounds/{id}/states/{code}/upload":                func(int) body { return body{form: url.Values{"flow": {"OFFENCES"}}} },
+	"POST /collection/jobs/{id}/save":                                  func(int) body { return body{form: url.Values{}} },
 }
 
 // matrixDate is a distinct date for each record the matrix enters.
@@ -239,7 +325,9 @@ func newOtherState(t testing.TB, h *harness) *otherState {
 		t.Fatal(err)
 	}
 	prefix := func(secret string) string { return secret[:len(account.TokenPrefix)+6] }
-	return &otherState{
+	coll := newOtherCollection(t, h)
+	check, checkSecrets := newOtherCheck(t, h, coll.round)
+	o := &otherState{
 		params: map[string]string{
 			"{code}":             "FRA",
 			"{file}":             h.staticFile(t),
@@ -264,12 +352,25 @@ func newOtherState(t testing.TB, h *harness) *otherState {
 			// The statistics JSON API.
 			"dataflows/{id}": "HOMICIDE",
 			"codelists/{id}": "CL_ICCS",
+
+			// France's answer to a collection round.
+			"rounds/{id}":      strconv.FormatInt(coll.round, 10),
+			"submissions/{id}": strconv.FormatInt(coll.submission, 10),
+			"queries/{id}":     strconv.FormatInt(coll.query, 10),
+			// A shipped validation rule (counts are whole numbers).
+			"rules/{id}": "8",
+			// France's answer on its focal point's pages.
+			"{table}":   policeTest.ID,
+			"jobs/{id}": strconv.FormatInt(check, 10),
 		},
 		// Every account of France, the harness's and those the matrix
 		// makes, has an address at fra.cpcj.test.
 		secrets: []string{fp.user.Email, ex.user.Email, "fra.cpcj.test", fp.user.Name, ex.user.Name,
 			tok.Name, tok.Prefix, prefix(fp.token), prefix(ex.token), note.Subject},
 	}
+	o.secrets = append(o.secrets, coll.secrets...)
+	o.secrets = append(o.secrets, checkSecrets...)
+	return o
 }
 
 // recordID is the id of France's ratification of an instrument.
@@ -414,6 +515,12 @@ func TestAuthorizationMatrix(t *testing.T) {
 	})
 }
 
+// downloads are the pages that answer a file rather than HTML, with its
+// type.
+var downloads = map[string]string{
+	"GET /collection/rounds/{id}/states/{code}/workbook": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+}
+
 // checkAnswer checks a response's status and, for refusals, its form:
 // problem documents from the API, error pages from the UI.
 func checkAnswer(t *testing.T, rt server.Route, r response, want int) {
@@ -441,6 +548,10 @@ func checkAnswer(t *testing.T, rt server.Route, r response, want int) {
 		}
 		if !strings.Contains(r.body, `<html lang="en" dir="ltr">`) {
 			t.Errorf("refusal is not a page of the site\n%s", r)
+		}
+	case r.status == http.StatusOK && downloads[rt.Pattern] != "":
+		if ct := r.header.Get("Content-Type"); ct != downloads[rt.Pattern] {
+			t.Errorf("download as %q, want %q", ct, downloads[rt.Pattern])
 		}
 	case r.status == http.StatusOK && rt.Kind == server.Page:
 		if !strings.Contains(r.body, `<html lang="en" dir="ltr">`) {

@@ -63,7 +63,7 @@ func TestPagesRender(t *testing.T) {
 		pages := 0
 		for _, rt := range h.srv.Routes() {
 			method, pattern, _ := strings.Cut(rt.Pattern, " ")
-			if rt.Kind != server.Page || method != http.MethodGet {
+			if rt.Kind != server.Page || method != http.MethodGet || downloads[rt.Pattern] != "" {
 				continue
 			}
 			w, ok := authzWant[rt.Pattern]

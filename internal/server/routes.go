@@ -9,6 +9,7 @@ import (
 	"github.com/cpcj/cpcj/internal/account"
 	"github.com/cpcj/cpcj/internal/api"
 	"github.com/cpcj/cpcj/internal/audit"
+	"github.com/cpcj/cpcj/internal/collect"
 	"github.com/cpcj/cpcj/internal/notify"
 	"github.com/cpcj/cpcj/internal/sdmx"
 	"github.com/cpcj/cpcj/internal/state"
@@ -78,6 +79,35 @@ func (s *Server) routeTable() []Route {
 		page("POST /treaties/records/{id}/retract", w.RetractRecord),
 		page("GET /statistics", w.Statistics),
 		page("GET /statistics/areas/{code}", w.StatsArea),
+
+		// The annual collection, the secretariat's side and the review
+		// both sides use.
+		page("GET /collection", w.Collection),
+		page("POST /collection/rounds", w.OpenRound),
+		page("GET /collection/rounds/{id}", w.RoundDashboard),
+		page("POST /collection/rounds/{id}/close", w.CloseRound),
+		page("POST /collection/rounds/{id}/publish", w.PublishRound),
+		page("GET /collection/submissions/{id}", w.ReviewSubmission),
+		page("POST /collection/submissions/{id}/publish", w.PublishSubmission),
+		page("POST /collection/submissions/{id}/validate", w.ValidateSubmission),
+		page("POST /collection/submissions/{id}/queries", w.RaiseQuery),
+		page("POST /collection/queries/{id}/reply", w.ReplyQuery),
+		page("GET /collection/rules", w.CollectRules),
+		page("POST /collection/rules", w.CreateCollectRule),
+		page("GET /collection/rules/{id}", w.CollectRule),
+		page("POST /collection/rules/{id}", w.UpdateCollectRule),
+		// The focal point's side: a State's answer to a round, by web
+		// form, Excel questionnaire or file upload.
+		page("GET /collection/rounds/{id}/states/{code}", w.StateAnswers),
+		page("GET /collection/rounds/{id}/states/{code}/workbook", w.StateWorkbook),
+		page("GET /collection/rounds/{id}/states/{code}/tables/{table}", w.TableForm),
+		page("POST /collection/rounds/{id}/states/{code}/tables/{table}", w.SaveTable),
+		page("POST /collection/rounds/{id}/states/{code}/tables/{table}/submit", w.SubmitTable),
+		page("GET /collection/rounds/{id}/states/{code}/upload", w.UploadForm),
+		{Pattern: "POST /collection/rounds/{id}/states/{code}/upload", Kind: Page, Handler: w.UploadFile, Upload: true},
+		page("GET /collection/jobs/{id}", w.UploadCheck),
+		page("POST /collection/jobs/{id}/save", w.SaveUpload),
+
 		page("GET /reviews", w.Module),
 		page("GET /assistance", w.Module),
 		page("GET /funding", w.Module),
@@ -131,6 +161,11 @@ func sdmxRoutes(x *sdmx.Handler) []Route {
 func apiRoutes(a *api.Handler) []Route {
 	rest := func(pattern string, h http.HandlerFunc, op api.Op) Route {
 		return Route{Pattern: pattern, Kind: API, Handler: h, Op: &op}
+	}
+	upload := func(pattern string, h http.HandlerFunc, op api.Op) Route {
+		r := rest(pattern, h, op)
+		r.Upload = true
+		return r
 	}
 	signedIn := "any signed-in user, for their own account"
 	return []Route{
@@ -236,6 +271,62 @@ func apiRoutes(a *api.Handler) []Route {
 			Params:   append(viewParams(), api.Param{Name: "format", In: "query", Type: "string", Enum: []string{"csv", "xlsx"}, Description: "csv (default) or xlsx."}),
 			Produces: []string{"text/csv", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"}, ETag: true, LastModified: true}),
 
+		rest("GET /api/v1/collection/rounds", a.ListRounds, api.Op{ID: "listRounds", Tag: "collection",
+			Summary: "The rounds of the annual collection (UN-CTS), newest first", Access: collectReaders,
+			Params: []api.Param{api.LimitParam, api.OffsetParam}, Response: api.List[api.RoundSummary]{}}),
+		rest("GET /api/v1/collection/rounds/{id}", a.GetRound, api.Op{ID: "getRound", Tag: "collection",
+			Summary:     "One round with the tables it asks for",
+			Description: "Each table lays out the cells asked as rows by columns of codes, with their labels, and fixes the codes of the other dimensions: every cell is one series key, for the round's reference year.",
+			Access:      collectReaders, Params: []api.Param{idParam}, Response: api.RoundDetail{}}),
+		rest("GET /api/v1/collection/rounds/{id}/submissions", a.ListSubmissions, api.Op{ID: "listSubmissions", Tag: "collection",
+			Summary: "The submissions of a round: each State's answer to each table, with its status, how many values it holds and its open queries",
+			Description: "The secretariat sees every State's; a focal point or an expert sees their own State's. A table a State has not started has no submission. " +
+				"A submission goes from draft to submitted (by the State's focal point), then queried or validated (by the secretariat), then published.",
+			Access: collectReaders,
+			Params: []api.Param{idParam,
+				{Name: "state", In: "query", Type: "string", Description: "Only this State's (ISO alpha-3)."},
+				{Name: "status", In: "query", Type: "string", Enum: submissionStatuses(), Description: "Only submissions with this status."},
+				api.LimitParam, api.OffsetParam},
+			Response: api.List[collect.Submission]{}}),
+		upload("PUT /api/v1/collection/rounds/{id}/states/{code}/data", a.PutData, api.Op{ID: "putCollectionData", Tag: "collection",
+			Summary: "Send a State's figures for a round as a file: CSV or SDMX-CSV for one dataflow, or the Excel questionnaire",
+			Description: "The file replaces the State's draft for each scope it answers (a dataflow of the round, the State, the reference year): a value the draft holds and the file lacks is removed. " +
+				"A CSV file answers the dataflow named by `flow`: SDMX-CSV 1.0, one row per value, columns named in the header (DATAFLOW, FREQ, REF_AREA and TIME_PERIOD may be left out); " +
+				"the Excel questionnaire, as cpcj writes it for the State and round, answers every dataflow of the round, or only `flow` when given. " +
+				"Every value is checked against the round's tables and the validation rules before anything is stored. " +
+				"A file that cannot be read answers 422 with every problem and its place: `row` (the line of a CSV file, the row of a sheet) and `column`, with `sheet` and `cell` for a workbook. " +
+				"Values in which the rules find an error answer 422 with every finding, each naming in `origin` where the value was read. Nothing of a refused file is stored. " +
+				"The answer gives, by scope, the values added, changed and removed in the draft, and the findings: warnings do not stop a save, but each needs a comment on its value before the table can be submitted. " +
+				"With `dry_run=true` the file is checked and compared, and nothing is stored: the secretariat and the State's experts may do that too. A scope the file leaves unchanged is not saved again, so its tables keep their status. " +
+				"Saving makes the tables whose figures change drafts again, to be submitted anew; a file that changes a table the secretariat has validated is refused (409) until the secretariat queries it.",
+			Access: "the State's focal point; with dry_run=true, also its experts and the secretariat",
+			Params: []api.Param{idParam, codeParam,
+				{Name: "flow", In: "query", Type: "string", Description: "The dataflow the file answers, e.g. OFFENCES: required for CSV; for a workbook, only this dataflow's tables are taken."},
+				{Name: "dry_run", In: "query", Type: "boolean", Description: "Check and compare only; store nothing."},
+				{Name: "decimal_comma", In: "query", Type: "boolean", Description: "The CSV file writes decimals with a comma (12,5), as spreadsheets set to many languages do."}},
+			Consumes: api.UploadTypes, Response: api.UploadResult{},
+			Problems: map[int]any{http.StatusUnprocessableEntity: api.DataProblem{}}}),
+		rest("GET /api/v1/collection/submissions/{id}", a.GetSubmission, api.Op{ID: "getSubmission", Tag: "collection",
+			Summary:     "One submission with the values of its draft and what the validation rules find in them",
+			Description: "A submission of another State than the caller's is not found (404), so that its existence does not leak.",
+			Access:      collectReaders, Params: []api.Param{idParam}, Response: api.SubmissionDetail{}}),
+		rest("POST /api/v1/collection/submissions/{id}/submit", a.SubmitSubmission, api.Op{ID: "submitSubmission", Tag: "collection",
+			Summary:     "Send a table to the secretariat",
+			Description: "The rules run again on the table's values: a table with an error, or a warning without a comment explaining the value, is refused with 409 and every finding.",
+			Access:      "the State's focal point", Params: []api.Param{idParam}, Response: collect.Submission{},
+			Problems: map[int]any{http.StatusConflict: api.DataProblem{}}}),
+		rest("GET /api/v1/collection/submissions/{id}/queries", a.ListQueries, api.Op{ID: "listQueries", Tag: "collection",
+			Summary: "The secretariat's queries on a submission, each with its thread of messages",
+			Access:  collectReaders, Params: []api.Param{idParam, api.LimitParam, api.OffsetParam}, Response: api.List[collect.Query]{}}),
+		rest("POST /api/v1/collection/submissions/{id}/queries", a.RaiseQuery, api.Op{ID: "raiseQuery", Tag: "collection",
+			Summary:     "Ask the State about one value of a submitted table",
+			Description: "The table becomes queried until the State submits it again or the secretariat validates it. The State's focal points are told, in the application and by e-mail when a mail server is configured.",
+			Access:      "the secretariat", Params: []api.Param{idParam}, Body: api.NewQuery{}, Response: collect.Query{}, Status: http.StatusCreated}),
+		rest("POST /api/v1/collection/queries/{id}/replies", a.ReplyQuery, api.Op{ID: "replyQuery", Tag: "collection",
+			Summary:     "Write in a query's thread: the State answers, the secretariat asks again or closes the query",
+			Description: "The State's answer marks the query answered and tells the secretariat member who asked; the secretariat's message opens it again and tells the State's focal points. With `close`, the secretariat closes it.",
+			Access:      "the State's focal point and the secretariat", Params: []api.Param{idParam}, Body: api.Reply{}, Response: collect.Query{}}),
+
 		rest("GET /api/v1/users", a.ListUsers, api.Op{ID: "listUsers", Tag: "accounts",
 			Summary: "List accounts", Access: "admins and the secretariat (all accounts); focal points (the accounts of their State)",
 			Params: []api.Param{
@@ -286,6 +377,20 @@ func apiRoutes(a *api.Handler) []Route {
 			},
 			Response: api.List[audit.Record]{}}),
 	}
+}
+
+// collectReaders is who reads the collection, in words.
+const collectReaders = "the secretariat, and the focal points and experts of the States"
+
+// submissionStatuses are the statuses a submission can have.
+func submissionStatuses() []string {
+	var out []string
+	for _, s := range collect.Statuses {
+		if s != collect.NotStarted {
+			out = append(out, string(s))
+		}
+	}
+	return out
 }
 
 // statsCaching is what every statistics answer says about caching.

@@ -16,7 +16,6 @@ import (
 	"time"
 	"unicode/utf8"
 
-	"github.com/cpcj/cpcj/data"
 	"github.com/cpcj/cpcj/internal/access"
 	"github.com/cpcj/cpcj/internal/account"
 	"github.com/cpcj/cpcj/internal/api"
@@ -29,7 +28,6 @@ import (
 	"github.com/cpcj/cpcj/internal/notify"
 	"github.com/cpcj/cpcj/internal/resolution"
 	"github.com/cpcj/cpcj/internal/sdmx"
-	"github.com/cpcj/cpcj/internal/stats"
 	"github.com/cpcj/cpcj/internal/store"
 	"github.com/cpcj/cpcj/internal/treaty"
 	"github.com/cpcj/cpcj/internal/web"
@@ -81,10 +79,9 @@ func New(d Deps) (*Server, error) {
 	}
 	s := &Server{cfg: d.Config, db: d.DB, accounts: d.Accounts, bundle: bundle, log: d.Log, metrics: d.Metrics, version: d.Version}
 	treaties := treaty.NewService(d.DB, d.DB)
-	if s.collect, err = newCollection(d); err != nil {
-		return nil, err
-	}
-	s.api = api.New(api.Deps{States: d.DB, Accounts: d.Accounts, Notes: d.DB, Audit: d.DB, Treaties: treaties, TreatyStore: d.DB, Stats: d.DB, Log: d.Log, Version: d.Version})
+	s.collect = newCollection(d)
+	s.api = api.New(api.Deps{States: d.DB, Accounts: d.Accounts, Notes: d.DB, Audit: d.DB, Treaties: treaties, TreatyStore: d.DB, Stats: d.DB,
+		Collect: s.collect, CollectStore: d.DB, Log: d.Log, Version: d.Version})
 	s.openapi, err = api.Document(d.Version, endpoints(apiRoutes(s.api)))
 	if err != nil {
 		return nil, fmt.Errorf("openapi document: %w", err)
@@ -100,28 +97,14 @@ func New(d Deps) (*Server, error) {
 	return s, nil
 }
 
-// newCollection builds the service of the annual collection, with the
-// validation rules cpcj ships.
-func newCollection(d Deps) (*collect.Service, error) {
-	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-	defer cancel()
-	lists, err := d.DB.Codelists(ctx)
-	if err != nil {
-		return nil, err
-	}
-	flows, err := d.DB.Dataflows(ctx)
-	if err != nil {
-		return nil, err
-	}
-	_, rules, err := collect.Shipped(data.FS, stats.NewStructure(lists, flows))
-	if err != nil {
-		return nil, err
-	}
+// newCollection builds the service of the annual collection. Its
+// validation rules are in the database, read again at every validation.
+func newCollection(d Deps) *collect.Service {
 	notes := d.Notes
 	if notes == nil {
 		notes = &notify.Service{Store: d.DB, Log: d.Log, Now: time.Now}
 	}
-	return &collect.Service{Store: d.DB, Stats: d.DB, Rules: rules, Notes: notes, Log: d.Log, Now: time.Now, Prefix: web.CollectionPrefix}, nil
+	return &collect.Service{Store: d.DB, Stats: d.DB, Notes: notes, Log: d.Log, Now: time.Now, Prefix: web.CollectionPrefix}
 }
 
 // Collection returns the service of the annual collection, for its jobs.

@@ -239,9 +239,10 @@ func parseSeriesKey(s string) (stats.Key, error) {
 // SaveDraft replaces the State's draft for a scope (the round's tables of
 // one dataflow) with the values given: a value left out is removed. The
 // values must each fall in one of those tables and be for the State; the
-// caller has validated them. Every table of the scope that held or now
-// holds values becomes a draft again, which is allowed from any status
-// but validated (the secretariat would have to query it first).
+// caller has validated them. Every table of the scope whose values
+// change becomes a draft again, which is allowed from any status but
+// validated (the secretariat would have to query it first); a table left
+// as it was keeps its status.
 func (db *DB) SaveDraft(ctx context.Context, by access.Actor, round int64, sc collect.Scope, values []collect.Value) (collect.Saved, error) {
 	rep := collect.Saved{Tables: map[string]int{}}
 	if err := access.Check(by, access.SubmitData, sc.State); err != nil {
@@ -301,6 +302,18 @@ func (db *DB) SaveDraft(ctx context.Context, by access.Actor, round int64, sc co
 				err = t.queryRow(ctx, `INSERT INTO collect_submission (round_id, table_id, state, status, updated_at) VALUES (?, ?, ?, 'draft', ?) RETURNING id`,
 					round, tb.ID, sc.State, now).Scan(&id)
 			case err == nil:
+				// A table the save leaves as it was keeps its status:
+				// saving one table of a dataflow does not call back the
+				// others already sent.
+				prev, verr := t.values(ctx, id)
+				if verr != nil {
+					return verr
+				}
+				if collect.Diff(prev, vals).Empty() {
+					rep.Tables[tb.ID] = len(vals)
+					rep.Values += len(vals)
+					continue
+				}
 				if err := collect.Move(collect.Status(status), collect.Draft, collect.State); err != nil {
 					return fmt.Errorf("%s: %w", tb.Title, err)
 				}

@@ -47,8 +47,21 @@ func migrations() ([]migration, error) {
 		migration{version: 2, name: "load_participants", load: loadParticipants},
 		migration{version: 4, name: "load_treaties", load: loadTreaties},
 		migration{version: 6, name: "load_statistics", load: loadStatistics},
+		migration{version: 8, name: "collect_rules", load: loadRules},
 	)
-	sort.Slice(ms, func(i, j int) bool { return ms[i].version < ms[j].version })
+	sort.SliceStable(ms, func(i, j int) bool { return ms[i].version < ms[j].version })
+	// A Go step of the same version as a SQL file is one step with it,
+	// run after its SQL in the same transaction: it seeds the table the
+	// file creates.
+	joined := ms[:0]
+	for _, m := range ms {
+		if n := len(joined); n > 0 && joined[n-1].version == m.version && joined[n-1].load == nil && m.sql == "" {
+			joined[n-1].load = m.load
+			continue
+		}
+		joined = append(joined, m)
+	}
+	ms = joined
 	for i := range ms {
 		if ms[i].version != i+1 {
 			return nil, fmt.Errorf("migration %d (%s) is out of sequence: want version %d", ms[i].version, ms[i].name, i+1)

@@ -24,7 +24,10 @@ var seriesColumns = []string{"freq", "ref_area", "indicator", "iccs", "sex", "ag
 
 // Codelists returns every code list with its codes, in order.
 func (db *DB) Codelists(ctx context.Context) ([]stats.Codelist, error) {
-	c := db.reader()
+	return db.reader().codelists(ctx)
+}
+
+func (c conn) codelists(ctx context.Context) ([]stats.Codelist, error) {
 	rows, err := c.query(ctx, "SELECT id, name, description, partial FROM stat_codelist ORDER BY id")
 	if err != nil {
 		return nil, err
@@ -102,7 +105,11 @@ func scanDataflow(sc interface{ Scan(...any) error }, f *stats.Dataflow) error {
 
 // Dataflows lists the dataflows.
 func (db *DB) Dataflows(ctx context.Context) ([]stats.Dataflow, error) {
-	rows, err := db.reader().query(ctx, "SELECT "+dataflowColumns+" FROM stat_dataflow ORDER BY id")
+	return db.reader().dataflows(ctx)
+}
+
+func (c conn) dataflows(ctx context.Context) ([]stats.Dataflow, error) {
+	rows, err := c.query(ctx, "SELECT "+dataflowColumns+" FROM stat_dataflow ORDER BY id")
 	if err != nil {
 		return nil, err
 	}

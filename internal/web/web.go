@@ -55,6 +55,12 @@ type Store interface {
 	FlowUsage(ctx context.Context, flow string) (stats.Usage, error)
 	StatisticsVersion(ctx context.Context) (int64, error)
 	RegionalGroups(ctx context.Context) (map[string]string, error)
+	// The collection's validation rules, which the secretariat edits.
+	collect.RuleStore
+	// The rounds of the collection and their progress (collect_rounds.go).
+	collectionStore
+	// The checks of the files focal points upload (collect_upload.go).
+	collect.CheckStore
 }
 
 // Handler serves the pages.
