@@ -555,6 +555,7 @@ func (e *env) run(t *testing.T) {
 	t.Run("treaty pages in French and Arabic", e.testTreatyLanguages)
 	t.Run("data explorer: build a view and download it", e.testExplorer)
 	t.Run("a country's statistics", e.testStatsArea)
+	t.Run("annual collection: round, workbook, query, publication, SDMX as of", e.testCollection)
 	t.Run("pages fit a phone screen", e.testPhoneWidth)
 	t.Run("accessibility (WCAG 2.1 AA, axe-core)", e.testAccessibility)
 	t.Run("change password", e.testChangePassword)

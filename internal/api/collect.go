@@ -115,6 +115,14 @@ func summary(r collect.Round, today civil.Date) RoundSummary {
 
 func (h *Handler) today() civil.Date { return civil.Of(h.Collect.Now()) }
 
+// idOnly reads the id of the request's path, refusing query parameters.
+func idOnly(r *http.Request) (int64, error) {
+	if _, err := query(r); err != nil {
+		return 0, err
+	}
+	return pathID(r, "id")
+}
+
 // pageOf cuts the page that the limit and offset of q ask for out of a
 // list held whole.
 func pageOf[T any](r *http.Request, q url.Values, items []T) (List[T], error) {
@@ -152,10 +160,7 @@ func (h *Handler) ListRounds(w http.ResponseWriter, r *http.Request) {
 // GetRound answers GET /api/v1/collection/rounds/{id}.
 func (h *Handler) GetRound(w http.ResponseWriter, r *http.Request) {
 	h.serve(w, r, http.StatusOK, func(by access.Actor) (any, error) {
-		if _, err := query(r); err != nil {
-			return nil, err
-		}
-		id, err := pathID(r, "id")
+		id, err := idOnly(r)
 		if err != nil {
 			return nil, err
 		}
@@ -207,10 +212,7 @@ func (h *Handler) ListSubmissions(w http.ResponseWriter, r *http.Request) {
 // submission, its draft's values and the rules' findings on them.
 func (h *Handler) GetSubmission(w http.ResponseWriter, r *http.Request) {
 	h.serve(w, r, http.StatusOK, func(by access.Actor) (any, error) {
-		if _, err := query(r); err != nil {
-			return nil, err
-		}
-		id, err := pathID(r, "id")
+		id, err := idOnly(r)
 		if err != nil {
 			return nil, err
 		}
@@ -272,11 +274,7 @@ func (h *Handler) ListQueries(w http.ResponseWriter, r *http.Request) {
 // the rules stop is refused with 409 and every finding.
 func (h *Handler) SubmitSubmission(w http.ResponseWriter, r *http.Request) {
 	by := access.FromContext(r.Context())
-	_, err := query(r)
-	var id int64
-	if err == nil {
-		id, err = pathID(r, "id")
-	}
+	id, err := idOnly(r)
 	var sub collect.Submission
 	var findings []collect.Finding
 	if err == nil {
@@ -284,7 +282,7 @@ func (h *Handler) SubmitSubmission(w http.ResponseWriter, r *http.Request) {
 	}
 	switch {
 	case err != nil && fail.Is(err, fail.Conflict) && collect.Blocks(findings):
-		h.dataProblem(w, r, http.StatusConflict, fail.As(err).Message, nil, 0, findings, func(f collect.Finding) bool { return f.Severity == collect.Error || !f.Explained })
+		h.dataProblem(w, r, http.StatusConflict, fail.As(err).Message, nil, 0, findings, collect.Finding.Blocks)
 	case err != nil:
 		Error(w, r, h.Log, err)
 	default:
@@ -295,21 +293,8 @@ func (h *Handler) SubmitSubmission(w http.ResponseWriter, r *http.Request) {
 // RaiseQuery answers POST /api/v1/collection/submissions/{id}/queries: the
 // secretariat asks the State about one value of a submitted table.
 func (h *Handler) RaiseQuery(w http.ResponseWriter, r *http.Request) {
-	h.serve(w, r, http.StatusCreated, func(by access.Actor) (any, error) {
-		if _, err := query(r); err != nil {
-			return nil, err
-		}
-		id, err := pathID(r, "id")
-		if err != nil {
-			return nil, err
-		}
-		if !by.SignedIn() {
-			return nil, access.Check(by, access.ReviewData, "")
-		}
-		var in NewQuery
-		if err := decode(r, &in); err != nil {
-			return nil, err
-		}
+	var in NewQuery
+	h.act(w, r, http.StatusCreated, &in, func(by access.Actor, id int64) (any, error) {
 		for i, d := range stats.Dimensions {
 			if in.Key[i] == "" {
 				return nil, fail.Field("key", "give the code of every dimension of the series: %s is missing", d.ID)
@@ -325,22 +310,28 @@ func (h *Handler) RaiseQuery(w http.ResponseWriter, r *http.Request) {
 // ReplyQuery answers POST /api/v1/collection/queries/{id}/replies: the
 // State answers, or the secretariat writes again or closes the query.
 func (h *Handler) ReplyQuery(w http.ResponseWriter, r *http.Request) {
-	h.serve(w, r, http.StatusOK, func(by access.Actor) (any, error) {
-		if _, err := query(r); err != nil {
-			return nil, err
-		}
-		id, err := pathID(r, "id")
+	var in Reply
+	h.act(w, r, http.StatusOK, &in, func(by access.Actor, id int64) (any, error) {
+		return h.Collect.ReplyQuery(r.Context(), by, id, in.Body, in.Close)
+	})
+}
+
+// act serves a POST on the collection record whose id the path gives,
+// with a JSON body read into in: the public is asked to sign in before
+// the body is read.
+func (h *Handler) act(w http.ResponseWriter, r *http.Request, status int, in any, fn func(by access.Actor, id int64) (any, error)) {
+	h.serve(w, r, status, func(by access.Actor) (any, error) {
+		id, err := idOnly(r)
 		if err != nil {
 			return nil, err
 		}
 		if !by.SignedIn() {
 			return nil, access.Check(by, access.ReadCollection, "")
 		}
-		var in Reply
-		if err := decode(r, &in); err != nil {
+		if err := decode(r, in); err != nil {
 			return nil, err
 		}
-		return h.Collect.ReplyQuery(r.Context(), by, id, in.Body, in.Close)
+		return fn(by, id)
 	})
 }
 
@@ -417,11 +408,11 @@ func (h *Handler) putData(r *http.Request) (UploadResult, error) {
 	if err != nil {
 		return res, err
 	}
-	if !res.DryRun && !rd.Open(h.today()) {
-		if rd.ClosedAt != nil {
-			return res, fail.New(fail.Conflict, "The round %s is closed: it takes no more figures.", rd.Name)
+	if !res.DryRun {
+		// Refused before the file is read, which may take a while.
+		if err := rd.CheckOpen(h.today()); err != nil {
+			return res, err
 		}
-		return res, fail.New(fail.Conflict, "The round %s opens on %s: it takes figures from then.", rd.Name, rd.OpensOn)
 	}
 	if file.Flow != "" && !slices.ContainsFunc(rd.Tables, func(t collect.Table) bool { return t.Flow == file.Flow }) {
 		return res, fail.Field("flow", "the round %s asks nothing of the dataflow %q", rd.Name, file.Flow)

@@ -258,13 +258,9 @@ func (f Finding) String() string {
 	return b.String()
 }
 
-// Blocks reports whether the findings stop a submission: an error, or a
+// Blocks reports whether the finding stops a submission: an error, or a
 // warning not yet explained.
-func Blocks(findings []Finding) bool {
-	for _, f := range findings {
-		if f.Severity == Error || !f.Explained {
-			return true
-		}
-	}
-	return false
-}
+func (f Finding) Blocks() bool { return f.Severity == Error || !f.Explained }
+
+// Blocks reports whether any of the findings stops a submission.
+func Blocks(findings []Finding) bool { return slices.ContainsFunc(findings, Finding.Blocks) }

@@ -140,8 +140,8 @@ func (c *Checker) Start(ctx context.Context, by access.Actor, round int64, state
 	if err != nil {
 		return fc, err
 	}
-	if !rd.Open(civil.Of(c.Service.Now())) {
-		return fc, closedErr(rd)
+	if err := rd.CheckOpen(civil.Of(c.Service.Now())); err != nil {
+		return fc, err
 	}
 	if fc.Kind, err = FileKind(r); err != nil {
 		return fc, err

@@ -48,32 +48,39 @@ func (s *Service) Check(ctx context.Context, by access.Actor, submission int64) 
 	if err != nil {
 		return nil, err
 	}
+	_, findings, err := s.check(ctx, by, sub)
+	return findings, err
+}
+
+// check runs the rules over the draft of a submission's dataflow and
+// returns the submission's table with the findings on its cells.
+func (s *Service) check(ctx context.Context, by access.Actor, sub Submission) (Table, []Finding, error) {
 	r, err := s.Store.Round(ctx, by, sub.Round)
 	if err != nil {
-		return nil, err
+		return Table{}, nil, err
 	}
 	t, ok := r.Table(sub.Table)
 	if !ok {
-		return nil, fmt.Errorf("round %d has no table %s", r.ID, sub.Table)
+		return t, nil, fmt.Errorf("round %d has no table %s", r.ID, sub.Table)
 	}
 	sc := Scope{Flow: t.Flow, State: sub.State, Year: r.Year}
 	values, err := s.Store.Draft(ctx, by, r.ID, sc)
 	if err != nil {
-		return nil, err
+		return t, nil, err
 	}
 	all, err := s.validate(ctx, by, r, sc, values)
 	if err != nil {
-		return nil, err
+		return t, nil, err
 	}
 	// The scope holds the dataflow's other tables too: their findings
 	// are theirs.
 	var findings []Finding
 	for _, f := range all {
-		if _, _, in := t.Locate(f.Key); in {
+		if _, in := t.CellOf(f.Key); in {
 			findings = append(findings, f)
 		}
 	}
-	return findings, nil
+	return t, findings, nil
 }
 
 // Validate accepts a table the State sent, and tells the State.

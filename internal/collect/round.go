@@ -63,6 +63,18 @@ func (r Round) Open(day civil.Date) bool {
 	return r.ClosedAt == nil && !day.Before(r.OpensOn)
 }
 
+// CheckOpen refuses figures sent to the round on a day it does not take
+// them, saying why: it is closed, or not yet open.
+func (r Round) CheckOpen(day civil.Date) error {
+	switch {
+	case r.ClosedAt != nil:
+		return fail.New(fail.Conflict, "The round %s is closed: it takes no more figures.", r.Name)
+	case day.Before(r.OpensOn):
+		return fail.New(fail.Conflict, "The round %s opens on %s: it takes figures from then.", r.Name, r.OpensOn)
+	}
+	return nil
+}
+
 // Status is where a State's answer to one table of a round stands.
 type Status string
 

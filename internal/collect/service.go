@@ -21,6 +21,9 @@ type Store interface {
 	Submission(ctx context.Context, by access.Actor, id int64) (Submission, error)
 	Draft(ctx context.Context, by access.Actor, round int64, sc Scope) ([]Value, error)
 	SaveDraft(ctx context.Context, by access.Actor, round int64, sc Scope, values []Value) (Saved, error)
+	// SaveDrafts saves the drafts of several scopes as SaveDraft does
+	// one, all of them or none.
+	SaveDrafts(ctx context.Context, by access.Actor, round int64, drafts map[Scope][]Value) (map[Scope]Saved, error)
 	MoveSubmission(ctx context.Context, by access.Actor, id int64, to Status) (Submission, error)
 	RaiseQuery(ctx context.Context, by access.Actor, submission int64, key stats.Key, period stats.Period, body string) (Query, error)
 	ReplyQuery(ctx context.Context, by access.Actor, id int64, body string, done bool) (Query, error)
@@ -47,7 +50,7 @@ type RuleStore interface {
 	UpdateRule(ctx context.Context, by access.Actor, r Rule) (Rule, error)
 	// RuleTables returns the tables a completeness rule may name: those
 	// cpcj ships and those of every round.
-	RuleTables(ctx context.Context) ([]Table, error)
+	RuleTables(ctx context.Context, by access.Actor) ([]Table, error)
 }
 
 // Notifier tells a user about something, in the application and by
@@ -135,45 +138,29 @@ func (s *Service) Save(ctx context.Context, by access.Actor, round int64, sc Sco
 	return p, nil
 }
 
-// Submit sends a table to the secretariat, if its values pass the rules:
-// no error, and every warning explained by a comment.
+// Submit sends a table to the secretariat, if its values pass the rules
+// (see Check): no error, and every warning explained by a comment.
 func (s *Service) Submit(ctx context.Context, by access.Actor, submission int64) (Submission, []Finding, error) {
 	sub, err := s.Store.Submission(ctx, by, submission)
 	if err != nil {
 		return sub, nil, err
 	}
-	r, err := s.Store.Round(ctx, by, sub.Round)
+	// Before the rules run: a reader who cannot send the table is told
+	// so, not what stops it.
+	if err := access.Check(by, access.SubmitData, sub.State); err != nil {
+		return sub, nil, err
+	}
+	t, findings, err := s.check(ctx, by, sub)
 	if err != nil {
 		return sub, nil, err
 	}
-	t, ok := r.Table(sub.Table)
-	if !ok {
-		return sub, nil, fmt.Errorf("round %d has no table %s", r.ID, sub.Table)
-	}
-	sc := Scope{Flow: t.Flow, State: sub.State, Year: r.Year}
-	values, err := s.Store.Draft(ctx, by, r.ID, sc)
-	if err != nil {
-		return sub, nil, err
-	}
-	all, err := s.validate(ctx, by, r, sc, values)
-	if err != nil {
-		return sub, nil, err
-	}
-	// The draft holds the scope's other tables too; only this table's
-	// findings stop it.
-	var findings []Finding
-	for _, f := range all {
-		if _, in := t.CellOf(f.Key); in {
-			findings = append(findings, f)
+	n := 0
+	for _, f := range findings {
+		if f.Blocks() {
+			n++
 		}
 	}
-	if Blocks(findings) {
-		n := 0
-		for _, f := range findings {
-			if f.Severity == Error || !f.Explained {
-				n++
-			}
-		}
+	if n > 0 {
 		return sub, findings, fail.New(fail.Conflict, "%s cannot be sent yet: %d findings need a correction, or a comment explaining the figure.", t.Title, n)
 	}
 	sub, err = s.Store.MoveSubmission(ctx, by, submission, Submitted)

@@ -127,6 +127,14 @@ func TestServiceNotices(t *testing.T) {
 		if len(got) != 2 || got[0].user != fp1.UserID || got[1].user != fp2.UserID || !strings.Contains(got[0].body, "Burglary rose by half") {
 			t.Errorf("query notices %+v", got)
 		}
+		// A queried table was sent: Kenya owes an answer, not the table,
+		// and is not reminded of the due date.
+		if err := svc.Remind(ctx, job.Job{}); err != nil {
+			t.Fatal(err)
+		}
+		if got := n.take(); len(got) != 0 {
+			t.Errorf("reminders of a queried table %+v", got)
+		}
 		if _, err := svc.ReplyQuery(ctx, fp2, q.ID, "Confirmed.", false); err != nil {
 			t.Fatal(err)
 		}
@@ -212,6 +220,16 @@ func TestServiceSaveAndSubmit(t *testing.T) {
 		}
 		if _, findings, err := svc.Submit(ctx, fp, subs[0].ID); !fail.Is(err, fail.Conflict) || len(findings) == 0 {
 			t.Fatalf("submitted with an unexplained warning: %v", err)
+		}
+		// Who cannot send the table is told so, not what stops it.
+		ex, err := db.CreateUser(ctx, admin, account.User{Email: "ex@ken.test", Name: "Expert", Role: access.Expert, State: "KEN"}, "not a hash")
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, by := range []access.Actor{ex.Actor(), admin} {
+			if _, findings, err := svc.Submit(ctx, by, subs[0].ID); !fail.Is(err, fail.Forbidden) || findings != nil {
+				t.Errorf("%s submitted: %d findings, %v; want forbidden", by.Role, len(findings), err)
+			}
 		}
 		// Explained, it goes.
 		good[0].Comment = "A new recording system counts every victim."

@@ -199,28 +199,33 @@ func (r Round) scopes(byScope map[Scope][]Value) []Scope {
 }
 
 // SaveAll saves the values of several scopes of a round, as one file
-// gave them: all of them or none. Nothing is saved when a scope has an
-// error, or when a table the file changes cannot take a new draft (the
-// secretariat has validated it); the previews then say why. Scopes the
-// file leaves as they are stay untouched, so that tables already sent
-// stay sent.
+// gave them: all of them or none, in one transaction of the store.
+// Nothing is saved when a scope has an error, or when a table the file
+// changes cannot take a new draft (the secretariat has validated it); the
+// previews then say why. Scopes the file leaves as they are stay
+// untouched, so that tables already sent stay sent.
 func (s *Service) SaveAll(ctx context.Context, by access.Actor, round int64, byScope map[Scope][]Value) ([]Preview, error) {
 	if len(byScope) == 0 {
 		return nil, fail.Field("file", "The file holds no figures.")
 	}
-	var state string
 	for sc := range byScope {
-		state = sc.State
-	}
-	if err := access.Check(by, access.SubmitData, state); err != nil {
-		return nil, err
+		if err := access.Check(by, access.SubmitData, sc.State); err != nil {
+			return nil, err
+		}
 	}
 	r, err := s.Store.Round(ctx, by, round)
 	if err != nil {
 		return nil, err
 	}
-	if !r.Open(civil.Of(s.Now())) {
-		return nil, closedErr(r)
+	if err := r.CheckOpen(civil.Of(s.Now())); err != nil {
+		return nil, err
+	}
+	// The previews name their scopes with the round's year, and the
+	// figures saved are found by them.
+	for sc := range byScope {
+		if sc.Year != r.Year {
+			return nil, fail.Field("year", "The round %s asks for %d, not %d.", r.Name, r.Year, sc.Year)
+		}
 	}
 	previews, err := s.DryRun(ctx, by, round, byScope)
 	if err != nil {
@@ -237,7 +242,12 @@ func (s *Service) SaveAll(ctx context.Context, by access.Actor, round int64, byS
 	if err != nil {
 		return previews, err
 	}
+	changed := map[Scope][]Value{}
 	for _, p := range previews {
+		if p.Changes.Empty() {
+			continue
+		}
+		changed[p.Scope] = byScope[p.Scope]
 		for _, t := range r.touched(p.Changes) {
 			for _, sub := range subs {
 				if sub.State != p.Scope.State || sub.Table != t.ID {
@@ -249,18 +259,17 @@ func (s *Service) SaveAll(ctx context.Context, by access.Actor, round int64, byS
 			}
 		}
 	}
+	if len(changed) == 0 {
+		return previews, nil
+	}
+	saved, err := s.Store.SaveDrafts(ctx, by, round, changed)
+	if err != nil {
+		return previews, explain(err, "%s Nothing was saved.")
+	}
 	for i, p := range previews {
-		if p.Changes.Empty() {
-			continue
+		if sv, ok := saved[p.Scope]; ok {
+			previews[i].Saved = &sv
 		}
-		saved, err := s.Save(ctx, by, round, p.Scope, byScope[p.Scope], false)
-		if err == nil && saved.Saved == nil {
-			err = fail.New(fail.Conflict, "The figures of %s changed while they were saved, and now have errors.", p.Scope)
-		}
-		if err != nil {
-			return previews, explain(err, "%s: %s The figures before it in the file were saved; upload the file again.", p.Scope)
-		}
-		previews[i] = saved
 	}
 	return previews, nil
 }
@@ -297,14 +306,6 @@ func explain(err error, format string, args ...any) error {
 		return fmt.Errorf("%s: %w", fmt.Sprintf(format, append(args, "")...), err)
 	}
 	return &fail.Error{Kind: e.Kind, Field: e.Field, Message: fmt.Sprintf(format, append(args, e.Message)...)}
-}
-
-// closedErr says why a round takes no data.
-func closedErr(r Round) error {
-	if r.ClosedAt != nil {
-		return fail.New(fail.Conflict, "The round %s is closed: it takes no more figures.", r.Name)
-	}
-	return fail.New(fail.Conflict, "The round %s opens on %s: it takes figures from then.", r.Name, r.OpensOn)
 }
 
 // ReadFigure reads a figure as people type it in a form or a cell:

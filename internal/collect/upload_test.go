@@ -202,6 +202,11 @@ func TestSaveFile(t *testing.T) {
 		if _, err := f.svc.SaveAll(ctx, f.sec, f.round.ID, byScope); !fail.Is(err, fail.Forbidden) {
 			t.Errorf("the secretariat saved Kenya's file: %v", err)
 		}
+		// Scopes not of the round's year are refused, not saved empty.
+		noYear := map[collect.Scope][]collect.Value{{Flow: "OFFENCES", State: "KEN"}: byScope[offences]}
+		if _, err := f.svc.SaveAll(ctx, f.fp, f.round.ID, noYear); !fail.Is(err, fail.Invalid) {
+			t.Errorf("a scope without its year: %v", err)
+		}
 		if _, err := f.svc.SaveAll(ctx, f.fp, f.round.ID, byScope); err != nil {
 			t.Fatal(err)
 		}

@@ -140,6 +140,14 @@ func TestStatePage(t *testing.T) {
 			t.Fatal(err)
 		}
 		wantIn(t, h.get(t, statePath(late, "KEN"), h.actors[focalPointKey]), "2 tables overdue", `<strong class="overdue">overdue</strong>`)
+		// A table the secretariat queried was sent: the State owes an
+		// answer, not the table, as the secretariat's dashboard counts it.
+		v := policeValue(t, "KEN", "0501", 2022, 12000, "Burglary as the police recorded it.")
+		sent := sendTable(t, h, h.actors[focalPointKey], late, "OFFENCES", formTable.ID, []collect.Value{v})
+		if _, err := h.srv.Collection().RaiseQuery(context.Background(), harnessActor, sent, v.Key, v.Period, "Is this the whole country?"); err != nil {
+			t.Fatal(err)
+		}
+		wantIn(t, h.get(t, statePath(late, "KEN"), h.actors[focalPointKey]), "1 table overdue", "1 of 2 tables", "queried")
 
 		// A closed round takes nothing more.
 		if _, err := db.CloseRound(context.Background(), harnessActor, rd.ID); err != nil {
@@ -150,6 +158,41 @@ func TestStatePage(t *testing.T) {
 		if strings.Contains(r.body, path+"/upload") {
 			t.Errorf("a closed round offers the upload")
 		}
+	})
+}
+
+// TestTablePrefill: the form of a table not started shows the figures
+// the State published for the year, even once another table of the
+// dataflow has a draft.
+func TestTablePrefill(t *testing.T) {
+	t.Parallel()
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		h := newHarness(t, db, focalPointKey)
+		fp := h.actors[focalPointKey]
+		cyber := collect.Table{ID: "CYBER_FORM", Title: "Cyber offences (form test)", Flow: "OFFENCES",
+			Fixed: map[string]string{"FREQ": "A", "INDICATOR": "OFF", "SEX": "_T", "AGE": "_T", "RELATIONSHIP": "_Z", "CYBER": "CY", "SOURCE_TYPE": "CJ", "UNIT_MEASURE": "NB"},
+			Rows:  collect.Axis{Dim: "ICCS", Codes: []string{"0208"}, Labels: []string{"Cyber fraud"}}}
+		today := civil.Today()
+		rd, err := db.OpenRound(context.Background(), harnessActor, collect.Round{Name: "UN-CTS 2022 (prefill)", Year: 2022,
+			OpensOn: today.AddDays(-1), DueOn: today.AddDays(30), Tables: []collect.Table{formTable, cyber}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		police := statePath(rd, "KEN") + "/tables/" + formTable.ID
+		prefilled := func(when string) {
+			t.Helper()
+			r := h.get(t, police, fp)
+			if r.status != http.StatusOK {
+				t.Fatalf("%s: %s", when, r)
+			}
+			wantIn(t, r, "the form shows those published for 2022", `id="v-0-0" name="v-0-0" value="22573"`)
+		}
+		prefilled("before any draft")
+		r := h.do(t, call{method: "POST", path: statePath(rd, "KEN") + "/tables/" + cyber.ID, as: fp, form: url.Values{"v-0-0": {"12"}}})
+		if r.status != http.StatusSeeOther {
+			t.Fatalf("saving the cyber offences: %s", r)
+		}
+		prefilled("beside a draft of the cyber offences")
 	})
 }
 

@@ -1,11 +1,14 @@
 package store
 
 import (
+	"cmp"
 	"context"
 	"database/sql"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"maps"
+	"slices"
 	"strings"
 
 	"github.com/cpcj/cpcj/internal/access"
@@ -244,104 +247,139 @@ func parseSeriesKey(s string) (stats.Key, error) {
 // validated (the secretariat would have to query it first); a table left
 // as it was keeps its status.
 func (db *DB) SaveDraft(ctx context.Context, by access.Actor, round int64, sc collect.Scope, values []collect.Value) (collect.Saved, error) {
-	rep := collect.Saved{Tables: map[string]int{}}
-	if err := access.Check(by, access.SubmitData, sc.State); err != nil {
-		return rep, err
+	saved, err := db.SaveDrafts(ctx, by, round, map[collect.Scope][]collect.Value{sc: values})
+	return saved[sc], err
+}
+
+// SaveDrafts replaces the State's drafts of several scopes of a round, as
+// SaveDraft does one, in one transaction: all of them or none, as a file
+// answering several dataflows is saved.
+func (db *DB) SaveDrafts(ctx context.Context, by access.Actor, round int64, drafts map[collect.Scope][]collect.Value) (map[collect.Scope]collect.Saved, error) {
+	scopes := slices.SortedFunc(maps.Keys(drafts), func(a, b collect.Scope) int {
+		return cmp.Or(cmp.Compare(a.State, b.State), cmp.Compare(a.Flow, b.Flow))
+	})
+	for _, sc := range scopes {
+		if err := access.Check(by, access.SubmitData, sc.State); err != nil {
+			return nil, err
+		}
 	}
+	var out map[collect.Scope]collect.Saved
 	err := db.inTx(ctx, func(t *tx) error {
 		r, err := t.round(ctx, round)
 		if err != nil {
 			return err
 		}
-		if !r.Open(civil.Of(db.now())) {
-			if r.ClosedAt != nil {
-				return fail.New(fail.Conflict, "The round %s is closed: it takes no more data.", r.Name)
-			}
-			return fail.New(fail.Conflict, "The round %s opens on %s.", r.Name, r.OpensOn)
+		if err := r.CheckOpen(civil.Of(db.now())); err != nil {
+			return err
 		}
-		byTable := map[string][]collect.Value{}
-		var tables []collect.Table
-		for _, tb := range r.Tables {
-			if tb.Flow == sc.Flow {
-				tables = append(tables, tb)
-				byTable[tb.ID] = nil
-			}
-		}
-		if len(tables) == 0 {
-			return fail.Field("flow", "The round %s asks nothing of the dataflow %s.", r.Name, sc.Flow)
-		}
-		for _, v := range values {
-			if v.Key.Dim("REF_AREA") != sc.State {
-				return fail.New(fail.Invalid, "%s: the value is for %s, not %s.", origin(v), v.Key.Dim("REF_AREA"), sc.State)
-			}
-			if v.Period.Kind != 'A' || v.Period.Year > r.Year {
-				return fail.New(fail.Invalid, "%s: the round %s asks for years up to %d, not %s.", origin(v), r.Name, r.Year, v.Period)
-			}
-			in := ""
-			for _, tb := range tables {
-				if _, ok := tb.CellOf(v.Key); ok {
-					in = tb.ID
-					break
-				}
-			}
-			if in == "" {
-				return fail.New(fail.Invalid, "%s: the series %s is in none of the round's tables.", origin(v), v.Key)
-			}
-			byTable[in] = append(byTable[in], v)
-		}
-		now := db.now()
-		for _, tb := range tables {
-			vals := byTable[tb.ID]
-			var id int64
-			var status string
-			err := t.queryRow(ctx, "SELECT id, status FROM collect_submission WHERE round_id = ? AND table_id = ? AND state = ?", round, tb.ID, sc.State).Scan(&id, &status)
-			switch {
-			case errors.Is(err, sql.ErrNoRows) && len(vals) == 0:
-				continue
-			case errors.Is(err, sql.ErrNoRows):
-				err = t.queryRow(ctx, `INSERT INTO collect_submission (round_id, table_id, state, status, updated_at) VALUES (?, ?, ?, 'draft', ?) RETURNING id`,
-					round, tb.ID, sc.State, now).Scan(&id)
-			case err == nil:
-				// A table the save leaves as it was keeps its status:
-				// saving one table of a dataflow does not call back the
-				// others already sent.
-				prev, verr := t.values(ctx, id)
-				if verr != nil {
-					return verr
-				}
-				if collect.Diff(prev, vals).Empty() {
-					rep.Tables[tb.ID] = len(vals)
-					rep.Values += len(vals)
-					continue
-				}
-				if err := collect.Move(collect.Status(status), collect.Draft, collect.State); err != nil {
-					return fmt.Errorf("%s: %w", tb.Title, err)
-				}
-				if _, err = t.exec(ctx, "DELETE FROM collect_value WHERE submission_id = ?", id); err != nil {
-					return err
-				}
-				_, err = t.exec(ctx, "UPDATE collect_submission SET status = 'draft', updated_at = ? WHERE id = ?", now, id)
-			}
+		out = make(map[collect.Scope]collect.Saved, len(scopes))
+		for _, sc := range scopes {
+			saved, err := t.saveDraft(ctx, by, r, sc, drafts[sc])
 			if err != nil {
 				return err
 			}
-			b := t.batcher(ctx, "INSERT INTO collect_value (submission_id, series_key, period, value, obs_status, comment, origin) VALUES ", "(?, ?, ?, ?, ?, ?, ?)", 7)
-			defer b.close()
-			for _, v := range vals {
-				if err := b.add(ctx, id, v.Key.String(), v.Period.String(), v.Value, v.Status, v.Comment, v.Origin); err != nil {
-					return err
-				}
-			}
-			if err := b.flush(ctx); err != nil {
-				return err
-			}
-			rep.Tables[tb.ID] = len(vals)
-			rep.Values += len(vals)
+			out[sc] = saved
 		}
-		return t.record(ctx, by, audit.Change{Action: "save", Entity: "collect_draft", EntityID: fmt.Sprintf("%d/%s/%s", round, sc.State, sc.Flow),
-			After: values, Summary: fmt.Sprintf("%s: draft of %s for %s saved, %d values", r.Name, sc.Flow, sc.State, rep.Values)})
+		return nil
 	})
-	return rep, err
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+// saveDraft replaces the draft of one scope of an open round, in the
+// transaction (see SaveDraft).
+func (t *tx) saveDraft(ctx context.Context, by access.Actor, r collect.Round, sc collect.Scope, values []collect.Value) (collect.Saved, error) {
+	rep := collect.Saved{Tables: map[string]int{}}
+	byTable := map[string][]collect.Value{}
+	var tables []collect.Table
+	for _, tb := range r.Tables {
+		if tb.Flow == sc.Flow {
+			tables = append(tables, tb)
+			byTable[tb.ID] = nil
+		}
+	}
+	if len(tables) == 0 {
+		return rep, fail.Field("flow", "The round %s asks nothing of the dataflow %s.", r.Name, sc.Flow)
+	}
+	for _, v := range values {
+		if v.Key.Dim("REF_AREA") != sc.State {
+			return rep, fail.New(fail.Invalid, "%s: the value is for %s, not %s.", origin(v), v.Key.Dim("REF_AREA"), sc.State)
+		}
+		if v.Period.Kind != 'A' || v.Period.Year > r.Year {
+			return rep, fail.New(fail.Invalid, "%s: the round %s asks for years up to %d, not %s.", origin(v), r.Name, r.Year, v.Period)
+		}
+		in := ""
+		for _, tb := range tables {
+			if _, ok := tb.CellOf(v.Key); ok {
+				in = tb.ID
+				break
+			}
+		}
+		if in == "" {
+			return rep, fail.New(fail.Invalid, "%s: the series %s is in none of the round's tables.", origin(v), v.Key)
+		}
+		byTable[in] = append(byTable[in], v)
+	}
+	now := t.db.now()
+	for _, tb := range tables {
+		vals := byTable[tb.ID]
+		var id int64
+		var status string
+		err := t.queryRow(ctx, "SELECT id, status FROM collect_submission WHERE round_id = ? AND table_id = ? AND state = ?", r.ID, tb.ID, sc.State).Scan(&id, &status)
+		switch {
+		case errors.Is(err, sql.ErrNoRows) && len(vals) == 0:
+			continue
+		case errors.Is(err, sql.ErrNoRows):
+			err = t.queryRow(ctx, `INSERT INTO collect_submission (round_id, table_id, state, status, updated_at) VALUES (?, ?, ?, 'draft', ?) RETURNING id`,
+				r.ID, tb.ID, sc.State, now).Scan(&id)
+		case err == nil:
+			// A table the save leaves as it was keeps its status:
+			// saving one table of a dataflow does not call back the
+			// others already sent.
+			prev, verr := t.values(ctx, id)
+			if verr != nil {
+				return rep, verr
+			}
+			if collect.Diff(prev, vals).Empty() {
+				rep.Tables[tb.ID] = len(vals)
+				rep.Values += len(vals)
+				continue
+			}
+			if err := collect.Move(collect.Status(status), collect.Draft, collect.State); err != nil {
+				// The message names the table, since a file saves several.
+				e := fail.As(err)
+				return rep, &fail.Error{Kind: e.Kind, Message: tb.Title + ": " + e.Message}
+			}
+			if _, err = t.exec(ctx, "DELETE FROM collect_value WHERE submission_id = ?", id); err != nil {
+				return rep, err
+			}
+			_, err = t.exec(ctx, "UPDATE collect_submission SET status = 'draft', updated_at = ? WHERE id = ?", now, id)
+		}
+		if err != nil {
+			return rep, err
+		}
+		if err := t.insertValues(ctx, id, vals); err != nil {
+			return rep, err
+		}
+		rep.Tables[tb.ID] = len(vals)
+		rep.Values += len(vals)
+	}
+	return rep, t.record(ctx, by, audit.Change{Action: "save", Entity: "collect_draft", EntityID: fmt.Sprintf("%d/%s/%s", r.ID, sc.State, sc.Flow),
+		After: values, Summary: fmt.Sprintf("%s: draft of %s for %s saved, %d values", r.Name, sc.Flow, sc.State, rep.Values)})
+}
+
+// insertValues writes the values of a submission.
+func (t *tx) insertValues(ctx context.Context, submission int64, values []collect.Value) error {
+	b := t.batcher(ctx, "INSERT INTO collect_value (submission_id, series_key, period, value, obs_status, comment, origin) VALUES ", "(?, ?, ?, ?, ?, ?, ?)", 7)
+	defer b.close()
+	for _, v := range values {
+		if err := b.add(ctx, submission, v.Key.String(), v.Period.String(), v.Value, v.Status, v.Comment, v.Origin); err != nil {
+			return err
+		}
+	}
+	return b.flush(ctx)
 }
 
 func origin(v collect.Value) string {
@@ -717,12 +755,12 @@ func (db *DB) FocalPoints(ctx context.Context, state string) ([]int64, error) {
 
 // DueReminders returns the reminders owed on day: for every open round
 // due within the next days (or past due), every State with an active
-// focal point whose tables are not all sent, and which has not had that
-// reminder yet.
+// focal point whose tables are not all sent (collect.Status.Sent: a
+// queried table was sent), and which has not had that reminder yet.
 func (db *DB) DueReminders(ctx context.Context, day civil.Date, days int) ([]collect.Reminder, error) {
 	rows, err := db.reader().query(ctx, `SELECT r.id, a.state, a.id,
 		(SELECT COUNT(*) FROM collect_table t WHERE t.round_id = r.id) -
-		(SELECT COUNT(*) FROM collect_submission s WHERE s.round_id = r.id AND s.state = a.state AND s.status IN ('submitted', 'validated', 'published')),
+		(SELECT COUNT(*) FROM collect_submission s WHERE s.round_id = r.id AND s.state = a.state AND s.status IN `+sentStatuses+`),
 		CASE WHEN r.due_on < ? THEN 'overdue' ELSE 'due' END
 		FROM collect_round r JOIN account a ON a.role = 'focal_point' AND NOT a.disabled
 		WHERE r.closed_at IS NULL AND r.opens_on <= ? AND r.due_on <= ?

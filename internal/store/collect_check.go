@@ -171,7 +171,9 @@ func (db *DB) StartCheck(ctx context.Context, id int64) (collect.FileCheck, acce
 	return fc, by, content, err == nil, err
 }
 
-// CheckProgress records how much of its file a job has read.
+// CheckProgress records how much of its file a job has read. Progress,
+// like marking a check running, is the job's bookkeeping: the audit trail
+// has the upload and its outcome (FinishCheck), not every second between.
 func (db *DB) CheckProgress(ctx context.Context, id, read int64) error {
 	return db.inTx(ctx, func(t *tx) error {
 		_, err := t.exec(ctx, "UPDATE collect_check SET bytes_read = ?, updated_at = ? WHERE id = ? AND status = 'running'", read, db.now(), id)
@@ -188,10 +190,19 @@ func (db *DB) FinishCheck(ctx context.Context, c collect.FileCheck) error {
 	}
 	keep := !c.Finished()
 	return db.inTx(ctx, func(t *tx) error {
-		_, err := t.exec(ctx, `UPDATE collect_check SET status = ?, bytes_read = ?, result = ?, answer = ?, updated_at = ?,
+		c.UpdatedAt = db.now()
+		res, err := t.exec(ctx, `UPDATE collect_check SET status = ?, bytes_read = ?, result = ?, answer = ?, updated_at = ?,
 			content = CASE WHEN ? THEN content ELSE NULL END WHERE id = ?`,
-			string(c.Status), c.Read, result, answer, db.now(), keep, c.ID)
-		return err
+			string(c.Status), c.Read, result, answer, c.UpdatedAt, keep, c.ID)
+		if err != nil {
+			return err
+		}
+		if n, err := res.RowsAffected(); err != nil || n == 0 {
+			// No row: the check expired meanwhile; there is nothing to record.
+			return err
+		}
+		return t.record(ctx, access.System("collection check"), audit.Change{Action: "check", Entity: "collect_check", EntityID: fmt.Sprint(c.ID), After: c,
+			Summary: fmt.Sprintf("%s of %s for round %d read: %s", c.Name, c.State, c.Round, c.Status)})
 	})
 }
 
@@ -207,10 +218,14 @@ func (db *DB) CheckSaved(ctx context.Context, by access.Actor, id int64) (collec
 		if err := access.Check(by, access.SubmitData, fc.State); err != nil {
 			return err
 		}
+		before := fc
 		now := db.now()
 		fc.Status, fc.SavedAt, fc.UpdatedAt, fc.Values = collect.CheckSaved, &now, now, nil
-		_, err = t.exec(ctx, "UPDATE collect_check SET status = 'saved', saved_at = ?, updated_at = ?, answer = '[]' WHERE id = ?", now, now, id)
-		return err
+		if _, err := t.exec(ctx, "UPDATE collect_check SET status = 'saved', saved_at = ?, updated_at = ?, answer = '[]' WHERE id = ?", now, now, id); err != nil {
+			return err
+		}
+		return t.record(ctx, by, audit.Change{Action: "save", Entity: "collect_check", EntityID: fmt.Sprint(id), Before: before, After: fc,
+			Summary: fmt.Sprintf("figures of %s saved to the draft of %s in round %d", fc.Name, fc.State, fc.Round)})
 	})
 	return fc, err
 }

@@ -3,11 +3,14 @@ package store_test
 import (
 	"bytes"
 	"context"
+	"fmt"
+	"slices"
 	"testing"
 	"time"
 
 	"github.com/cpcj/cpcj/internal/access"
 	"github.com/cpcj/cpcj/internal/account"
+	"github.com/cpcj/cpcj/internal/audit"
 	"github.com/cpcj/cpcj/internal/collect"
 	"github.com/cpcj/cpcj/internal/fail"
 	"github.com/cpcj/cpcj/internal/store"
@@ -111,6 +114,25 @@ func TestFileChecks(t *testing.T) {
 		}
 		if got, err := db.CheckSaved(ctx, fp, r.ID); err != nil || got.Status != collect.CheckSaved || got.SavedAt == nil || len(got.Values) != 0 {
 			t.Errorf("saved: %+v, %v", got, err)
+		}
+
+		// The trail has each check's upload, what the job found and the
+		// save, by whom.
+		for id, want := range map[int64][]string{c.ID: {"upload", "check", "check"}, r.ID: {"upload", "save"}} {
+			recs, err := db.AuditRecords(ctx, sec, audit.Filter{Entity: "collect_check", EntityID: fmt.Sprint(id)})
+			if err != nil {
+				t.Fatal(err)
+			}
+			var got []string
+			for _, rec := range recs {
+				got = append([]string{rec.Action}, got...) // newest first
+				if rec.Action == "save" && rec.Actor != fp.Email {
+					t.Errorf("saved by %q, want %q", rec.Actor, fp.Email)
+				}
+			}
+			if !slices.Equal(got, want) {
+				t.Errorf("check %d: trail %v, want %v", id, got, want)
+			}
 		}
 
 		// A day later the checks are gone, and the next upload removes

@@ -48,31 +48,20 @@ func (db *DB) RoundsProgress(ctx context.Context, by access.Actor) ([]collect.Ro
 		out[i] = collect.RoundProgress{Round: r}
 		at[r.ID] = &out[i]
 	}
-	if err := scanEach(ctx, c, "SELECT round_id, COUNT(*) FROM collect_table GROUP BY round_id", nil, func(sc scanner) error {
-		var id int64
-		var n int
-		if err := sc.Scan(&id, &n); err != nil {
-			return err
-		}
-		if p := at[id]; p != nil {
-			p.Asked = n
-		}
-		return nil
-	}); err != nil {
-		return nil, err
-	}
-	states := "SELECT r.id, (SELECT COUNT(*) FROM participant p WHERE " + expectedStates("r.id") + ") FROM collect_round r"
+	// What each round asks: its tables, of so many States.
+	states := "(SELECT COUNT(*) FROM participant p WHERE " + expectedStates("r.id") + ")"
 	if !scope.All {
-		states = "SELECT r.id, 1 FROM collect_round r"
+		states = "1"
 	}
-	if err := scanEach(ctx, c, states, nil, func(sc scanner) error {
+	asked := "SELECT r.id, (SELECT COUNT(*) FROM collect_table t WHERE t.round_id = r.id), " + states + " FROM collect_round r"
+	if err := scanEach(ctx, c, asked, nil, func(sc scanner) error {
 		var id int64
-		var n int
-		if err := sc.Scan(&id, &n); err != nil {
+		var tables, n int
+		if err := sc.Scan(&id, &tables, &n); err != nil {
 			return err
 		}
 		if p := at[id]; p != nil {
-			p.States = n
+			p.Asked, p.States = tables, n
 		}
 		return nil
 	}); err != nil {

@@ -25,11 +25,7 @@ import (
 // makes their table, so that the secretariat's later changes are never
 // overwritten.
 func loadRules(ctx context.Context, t *tx) error {
-	st, err := t.structure(ctx)
-	if err != nil {
-		return err
-	}
-	tables, err := t.ruleTables(ctx)
+	tables, st, err := t.ruleRefs(ctx)
 	if err != nil {
 		return err
 	}
@@ -183,8 +179,12 @@ func (db *DB) UpdateRule(ctx context.Context, by access.Actor, r collect.Rule) (
 
 // RuleTables returns the tables a completeness rule may name: the
 // questionnaire tables cpcj ships, and those of every round (which keep
-// the tables as they were when it opened).
-func (db *DB) RuleTables(ctx context.Context) ([]collect.Table, error) {
+// the tables as they were when it opened). Whoever reads the rules reads
+// them.
+func (db *DB) RuleTables(ctx context.Context, by access.Actor) ([]collect.Table, error) {
+	if err := canSeeRounds(by); err != nil {
+		return nil, err
+	}
 	return db.reader().ruleTables(ctx)
 }
 
@@ -243,15 +243,22 @@ func (t *tx) checkRule(ctx context.Context, r *collect.Rule) error {
 	case utf8.RuneCountInString(r.Note) > ruleNoteMax:
 		return fail.Field("note", "The note has %d characters: shorten it to %d at most.", utf8.RuneCountInString(r.Note), ruleNoteMax)
 	}
-	st, err := t.structure(ctx)
-	if err != nil {
-		return err
-	}
-	tables, err := t.ruleTables(ctx)
+	tables, st, err := t.ruleRefs(ctx)
 	if err != nil {
 		return err
 	}
 	return r.Check(tables, st)
+}
+
+// ruleRefs returns what a rule may refer to: the tables a completeness
+// rule may name, and the code lists and dataflows of the database.
+func (c conn) ruleRefs(ctx context.Context) ([]collect.Table, *stats.Structure, error) {
+	st, err := c.structure(ctx)
+	if err != nil {
+		return nil, nil, err
+	}
+	tables, err := c.ruleTables(ctx)
+	return tables, st, err
 }
 
 // insertRule stores a new rule, with its id when withID (the shipped

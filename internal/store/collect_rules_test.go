@@ -88,6 +88,9 @@ func TestRulesScope(t *testing.T) {
 			if r, err := db.Rule(ctx, by, 1); err != nil || r.ID != 1 {
 				t.Errorf("%s reads rule 1: %+v, %v", by.Role, r, err)
 			}
+			if tables, err := db.RuleTables(ctx, by); err != nil || len(tables) == 0 {
+				t.Errorf("%s reads %d tables the rules may name: %v", by.Role, len(tables), err)
+			}
 		}
 		donor := access.Actor{Email: "donor@nor.test", Role: access.Donor, Contributor: "NOR"}
 		for by, want := range map[*access.Actor]fail.Kind{&access.Anonymous: fail.Unauthorized, &donor: fail.Forbidden} {
@@ -96,6 +99,9 @@ func TestRulesScope(t *testing.T) {
 			}
 			if _, err := db.Rule(ctx, *by, 1); !fail.Is(err, want) {
 				t.Errorf("%s reads rule 1: %v, want %s", by.Role, err, want)
+			}
+			if _, err := db.RuleTables(ctx, *by); !fail.Is(err, want) {
+				t.Errorf("%s reads the rounds' tables: %v, want %s", by.Role, err, want)
 			}
 		}
 		rule := collect.Rule{Name: "Persons are whole numbers", Kind: collect.Count, Severity: collect.Error, Enabled: true, Params: collect.Params{Unit: "PS"}}

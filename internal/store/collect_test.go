@@ -2,10 +2,13 @@ package store_test
 
 import (
 	"context"
+	"fmt"
+	"strings"
 	"testing"
 	"time"
 
 	"github.com/cpcj/cpcj/internal/access"
+	"github.com/cpcj/cpcj/internal/audit"
 	"github.com/cpcj/cpcj/internal/civil"
 	"github.com/cpcj/cpcj/internal/collect"
 	"github.com/cpcj/cpcj/internal/fail"
@@ -219,6 +222,102 @@ func TestCollectionRound(t *testing.T) {
 		}
 		if _, problem, err := db.VerifyAudit(ctx); err != nil || problem != nil {
 			t.Errorf("audit: %v, %v", problem, err)
+		}
+	})
+}
+
+// victimsTable is a table of the shipped VICTIMS dataflow: victims of
+// serious assault recorded by the police, by sex.
+var victimsTable = collect.Table{
+	ID: "VICTIMS_ASSAULT", Title: "Victims of serious assault", Flow: "VICTIMS",
+	Fixed: map[string]string{"FREQ": "A", "INDICATOR": "VIC", "ICCS": "020111", "AGE": "_T", "RELATIONSHIP": "_T", "CYBER": "_T", "SOURCE_TYPE": "CJ", "UNIT_MEASURE": "NB"},
+	Rows:  collect.Axis{Dim: "SEX", Codes: []string{"F", "M"}, Labels: []string{"Female", "Male"}},
+}
+
+// TestSaveDrafts saves a file's dataflows in one transaction: a scope
+// refused leaves the others unsaved too, as does a validated table one
+// of them would change.
+func TestSaveDrafts(t *testing.T) {
+	t.Parallel()
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		today := time.Now().UTC()
+		round, err := db.OpenRound(ctx, secretariat, collect.Round{Name: "UN-CTS 2023 (drafts)", Year: 2023, OpensOn: dateOf(today.AddDate(0, 0, -1)),
+			DueOn: dateOf(today.AddDate(0, 1, 0)), Tables: []collect.Table{policeTable, victimsTable}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		offences := collect.Scope{Flow: "OFFENCES", State: "KEN", Year: 2023}
+		victims := collect.Scope{Flow: "VICTIMS", State: "KEN", Year: 2023}
+		victim := func(state, sex string, v float64) collect.Value {
+			t.Helper()
+			k, err := victimsTable.Key(state, collect.Cell{Row: sex})
+			if err != nil {
+				t.Fatal(err)
+			}
+			return collect.Value{Key: k, Period: stats.Period{Year: 2023, Kind: 'A'}, Value: &v, Status: stats.StatusNormal}
+		}
+		count := func(sc collect.Scope) int {
+			t.Helper()
+			vals, err := db.Draft(ctx, secretariat, round.ID, sc)
+			if err != nil {
+				t.Fatal(err)
+			}
+			return len(vals)
+		}
+
+		// France's figure among Kenya's victims: the offences, saved
+		// first, are not kept either.
+		bad := map[collect.Scope][]collect.Value{offences: {kenValue(t, "0501", 2023, 987)}, victims: {victim("FRA", "F", 10)}}
+		if _, err := db.SaveDrafts(ctx, focalKEN, round.ID, bad); !fail.Is(err, fail.Invalid) {
+			t.Fatalf("a value of another State: %v", err)
+		}
+		if n := count(offences); n != 0 {
+			t.Errorf("a refused save kept %d offences", n)
+		}
+		if subs, err := db.Submissions(ctx, secretariat, round.ID); err != nil || len(subs) != 0 {
+			t.Errorf("a refused save left submissions %+v (%v)", subs, err)
+		}
+
+		good := map[collect.Scope][]collect.Value{offences: {kenValue(t, "0501", 2023, 987)}, victims: {victim("KEN", "F", 10), victim("KEN", "M", 30)}}
+		if _, err := db.SaveDrafts(ctx, focalFRA, round.ID, good); !fail.Is(err, fail.Forbidden) {
+			t.Errorf("France's focal point saved Kenya's drafts: %v", err)
+		}
+		saved, err := db.SaveDrafts(ctx, focalKEN, round.ID, good)
+		if err != nil || saved[offences].Values != 1 || saved[victims].Tables["VICTIMS_ASSAULT"] != 2 {
+			t.Fatalf("save: %+v, %v", saved, err)
+		}
+		for _, sc := range []collect.Scope{offences, victims} {
+			recs, err := db.AuditRecords(ctx, secretariat, audit.Filter{Entity: "collect_draft", EntityID: fmt.Sprintf("%d/KEN/%s", round.ID, sc.Flow)})
+			if err != nil || len(recs) != 1 {
+				t.Errorf("audit of the draft of %s: %d records, %v", sc.Flow, len(recs), err)
+			}
+		}
+
+		// The offences validated, a file changing them and the victims
+		// changes neither.
+		subs, err := db.Submissions(ctx, secretariat, round.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, s := range subs {
+			if s.Table != policeTable.ID {
+				continue
+			}
+			if _, err := db.MoveSubmission(ctx, focalKEN, s.ID, collect.Submitted); err != nil {
+				t.Fatal(err)
+			}
+			if _, err := db.MoveSubmission(ctx, secretariat, s.ID, collect.Validated); err != nil {
+				t.Fatal(err)
+			}
+		}
+		changed := map[collect.Scope][]collect.Value{offences: {kenValue(t, "0501", 2023, 990)}, victims: {victim("KEN", "F", 11)}}
+		_, err = db.SaveDrafts(ctx, focalKEN, round.ID, changed)
+		if !fail.Is(err, fail.Conflict) || !strings.Contains(err.Error(), policeTable.Title) {
+			t.Errorf("changing a validated table: %v, want a conflict naming %q", err, policeTable.Title)
+		}
+		if n := count(victims); n != 2 {
+			t.Errorf("the refused save left %d victims' values, want the 2 saved before", n)
 		}
 	})
 }

@@ -125,9 +125,8 @@ type replyForm struct {
 
 // ReviewSubmission shows one State's table in a round for review.
 func (h *Handler) ReviewSubmission(w http.ResponseWriter, r *http.Request) {
-	id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
-	if err != nil {
-		h.NotFound(w, r)
+	id, ok := h.idOf(w, r)
+	if !ok {
 		return
 	}
 	d, err := h.reviewData(r, id)
@@ -290,9 +289,7 @@ func (h *Handler) reviewValues(r *http.Request, d *reviewPage, values []collect.
 				}
 				keys := []stats.Key{k}
 				if t.Rates {
-					rk := k
-					rk[stats.DimUnit] = stats.UnitRate
-					keys = append(keys, rk)
+					keys = append(keys, rateKey(k))
 				}
 				for n, key := range keys {
 					v, given := mine[at{key, p}]
@@ -313,7 +310,7 @@ func (h *Handler) reviewValues(r *http.Request, d *reviewPage, values []collect.
 						} else {
 							rr.Value = formatValue(l, unit, *v.Value)
 						}
-						rr.Status = obsStatusLabel(l, v.Status)
+						rr.Status = obsLabel(l, v.Status)
 						label := rr.Row
 						if rr.Col != "" {
 							label += " — " + rr.Col
@@ -355,58 +352,9 @@ func valueText(l *i18n.Locale, rr reviewRow) string {
 	return rr.Value
 }
 
-// obsStatusLabel names an observation status other than normal.
-func obsStatusLabel(l *i18n.Locale, s string) string {
-	switch s {
-	case stats.StatusEstimated:
-		return l.T("collrev.obs.estimated")
-	case stats.StatusProvisional:
-		return l.T("collrev.obs.provisional")
-	case stats.StatusBreak:
-		return l.T("collrev.obs.break")
-	case stats.StatusMissing:
-		return l.T("collrev.obs.missing")
-	}
-	return ""
-}
-
 // valueAnchor is the id of a value's row on the page.
 func valueAnchor(k stats.Key, p stats.Period) string {
 	return "v-" + strings.NewReplacer(".", "-", "_", "").Replace(k.String()) + "-" + p.String()
-}
-
-// cellLabel names the cell of a table that a key falls in: its row and
-// column labels, and whether it is the rate.
-func cellLabel(l *i18n.Locale, t collect.Table, k stats.Key) string {
-	c, rate, ok := t.Locate(k)
-	if !ok {
-		return k.String()
-	}
-	parts := []string{codeLabel(t.Rows, c.Row)}
-	if t.Cols.Dim != "" {
-		parts = append(parts, codeLabel(t.Cols, c.Col))
-	}
-	s := strings.Join(parts, " — ")
-	if rate {
-		s += " (" + l.T("collrev.values.rate") + ")"
-	}
-	return s
-}
-
-// codeLabel is the label an axis gives a code, or the code.
-func codeLabel(a collect.Axis, code string) string {
-	if i := slices.Index(a.Codes, code); i >= 0 {
-		return axisLabel(a, i)
-	}
-	return code
-}
-
-// axisLabel is the label of the code at position i of an axis.
-func axisLabel(a collect.Axis, i int) string {
-	if i < len(a.Labels) && a.Labels[i] != "" {
-		return a.Labels[i]
-	}
-	return a.Codes[i]
 }
 
 // reviewFailed shows the page again with the error at the form it is
@@ -437,12 +385,7 @@ func (h *Handler) actionID(w http.ResponseWriter, r *http.Request) (int64, bool)
 		h.Error(w, r, access.Check(by, access.ReadCollection, ""))
 		return 0, false
 	}
-	id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
-	if err != nil {
-		h.NotFound(w, r)
-		return 0, false
-	}
-	return id, true
+	return h.idOf(w, r)
 }
 
 // RaiseQuery handles the secretariat's question on a value.

@@ -68,7 +68,7 @@ type roundForm struct {
 // secretariat, who also opens rounds here; with their own State's for a
 // focal point or an expert.
 func (h *Handler) Collection(w http.ResponseWriter, r *http.Request) {
-	today := civil.Today()
+	today := h.collectDay()
 	year := today.Year() - 1
 	form := roundForm{Name: fmt.Sprintf("UN-CTS %d", year), Year: strconv.Itoa(year), OpensOn: today.String(),
 		DueOn: today.AddDays(90).String(), Tables: map[string]bool{}}
@@ -290,9 +290,8 @@ func (h *Handler) RoundDashboard(w http.ResponseWriter, r *http.Request) {
 // bulk publication and an error when asked.
 func (h *Handler) dashboard(w http.ResponseWriter, r *http.Request, confirm bool, msg string, status int) {
 	by := access.FromContext(r.Context())
-	id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
-	if err != nil {
-		h.NotFound(w, r)
+	id, ok := h.idOf(w, r)
+	if !ok {
 		return
 	}
 	if by.Role.ForState() {
@@ -304,7 +303,7 @@ func (h *Handler) dashboard(w http.ResponseWriter, r *http.Request, confirm bool
 		http.Redirect(w, r, fmt.Sprintf("%s/rounds/%d/states/%s", CollectionPrefix, id, by.State), http.StatusSeeOther)
 		return
 	}
-	p, err := h.store.CollectionProgress(r.Context(), by, id, civil.Today())
+	p, err := h.store.CollectionProgress(r.Context(), by, id, h.collectDay())
 	if err != nil {
 		h.Error(w, r, err)
 		return
@@ -420,43 +419,10 @@ func percentOf(l *i18n.Locale, share float64) string {
 	return l.T("collrev.percent", "n", l.Decimal(share*100, 0))
 }
 
-// statusLabel names a status of a State's table for people.
-func statusLabel(l *i18n.Locale, s collect.Status) string {
-	switch s {
-	case collect.NotStarted:
-		return l.T("collrev.status.not_started")
-	case collect.Draft:
-		return l.T("collrev.status.draft")
-	case collect.Submitted:
-		return l.T("collrev.status.submitted")
-	case collect.Queried:
-		return l.T("collrev.status.queried")
-	case collect.Validated:
-		return l.T("collrev.status.validated")
-	case collect.Published:
-		return l.T("collrev.status.published")
-	}
-	return string(s)
-}
-
-// queryStatusLabel names a status of a query for people.
-func queryStatusLabel(l *i18n.Locale, s collect.QueryStatus) string {
-	switch s {
-	case collect.QueryOpen:
-		return l.T("collrev.query.open")
-	case collect.QueryAnswered:
-		return l.T("collrev.query.answered")
-	case collect.QueryClosed:
-		return l.T("collrev.query.closed")
-	}
-	return string(s)
-}
-
 // CloseRound handles the button that closes a round.
 func (h *Handler) CloseRound(w http.ResponseWriter, r *http.Request) {
-	id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
-	if err != nil {
-		h.NotFound(w, r)
+	id, ok := h.idOf(w, r)
+	if !ok {
 		return
 	}
 	if _, err := h.store.CloseRound(r.Context(), access.FromContext(r.Context()), id); err != nil {
@@ -471,16 +437,15 @@ func (h *Handler) CloseRound(w http.ResponseWriter, r *http.Request) {
 // table validated in between is not made public unseen.
 func (h *Handler) PublishRound(w http.ResponseWriter, r *http.Request) {
 	by := access.FromContext(r.Context())
-	id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
-	if err != nil {
-		h.NotFound(w, r)
+	id, ok := h.idOf(w, r)
+	if !ok {
 		return
 	}
 	if err := access.Check(by, access.ReviewData, ""); err != nil {
 		h.Error(w, r, err)
 		return
 	}
-	p, err := h.store.CollectionProgress(r.Context(), by, id, civil.Today())
+	p, err := h.store.CollectionProgress(r.Context(), by, id, h.collectDay())
 	if err != nil {
 		h.Error(w, r, err)
 		return

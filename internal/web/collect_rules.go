@@ -126,7 +126,7 @@ func (h *Handler) rulesData(r *http.Request) (rulesPage, error) {
 	if err != nil {
 		return rulesPage{}, err
 	}
-	tables, err := h.store.RuleTables(r.Context())
+	tables, err := h.store.RuleTables(r.Context(), access.FromContext(r.Context()))
 	if err != nil {
 		return rulesPage{}, err
 	}
@@ -163,9 +163,8 @@ func ruleRowOf(l *i18n.Locale, m *statsMeta, tables []collect.Table, rule collec
 
 // CollectRule shows one rule; for the secretariat, with the form to change it.
 func (h *Handler) CollectRule(w http.ResponseWriter, r *http.Request) {
-	id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
-	if err != nil {
-		h.NotFound(w, r)
+	id, ok := h.idOf(w, r)
+	if !ok {
 		return
 	}
 	by := access.FromContext(r.Context())
@@ -193,7 +192,7 @@ func (h *Handler) ruleData(r *http.Request, rule collect.Rule) (rulePage, error)
 	if err != nil {
 		return rulePage{}, err
 	}
-	tables, err := h.store.RuleTables(r.Context())
+	tables, err := h.store.RuleTables(r.Context(), access.FromContext(r.Context()))
 	if err != nil {
 		return rulePage{}, err
 	}
@@ -247,7 +246,7 @@ func (h *Handler) CreateCollectRule(w http.ResponseWriter, r *http.Request) {
 		h.ruleFailed(w, r, err, collect.Rule{Kind: rule.Kind})
 		return
 	}
-	redirectDone(w, r, fmt.Sprintf("/collection/rules/%d", rule.ID), "rule_created")
+	redirectDone(w, r, fmt.Sprintf("%s/rules/%d", CollectionPrefix, rule.ID), "rule_created")
 }
 
 // UpdateCollectRule handles the form that changes a rule.
@@ -257,9 +256,8 @@ func (h *Handler) UpdateCollectRule(w http.ResponseWriter, r *http.Request) {
 		h.Error(w, r, err)
 		return
 	}
-	id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
-	if err != nil {
-		h.NotFound(w, r)
+	id, ok := h.idOf(w, r)
+	if !ok {
 		return
 	}
 	stored, err := h.store.Rule(r.Context(), by, id)
@@ -277,7 +275,7 @@ func (h *Handler) UpdateCollectRule(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	// Back to the list, which shows the rule among the others.
-	redirectDone(w, r, "/collection/rules", "rule_updated")
+	redirectDone(w, r, CollectionPrefix+"/rules", "rule_updated")
 }
 
 // ruleFailed shows the form again, as it was filled, with the error
@@ -347,7 +345,7 @@ func (h *Handler) ruleForm(r *http.Request, kind collect.RuleKind, id int64, get
 	if err != nil {
 		return nil, err
 	}
-	tables, err := h.store.RuleTables(r.Context())
+	tables, err := h.store.RuleTables(r.Context(), access.FromContext(r.Context()))
 	if err != nil {
 		return nil, err
 	}

@@ -60,7 +60,7 @@ func (h *Handler) answerData(r *http.Request) (answerBase, collect.Workbook, err
 	if b.Round, err = h.collect.Store.Round(ctx, by, id); err != nil {
 		return b, wb, err
 	}
-	b.State, b.StateName, b.Today = p.Code, p.Name, civil.Of(h.collect.Now())
+	b.State, b.StateName, b.Today = p.Code, p.Name, h.collectDay()
 	b.Path = fmt.Sprintf("%s/rounds/%d/states/%s", CollectionPrefix, id, p.Code)
 	b.Open = b.Round.Open(b.Today)
 	b.CanAnswer = access.Allowed(by, access.SubmitData, p.Code)
@@ -126,15 +126,14 @@ func (h *Handler) StateAnswers(w http.ResponseWriter, r *http.Request) {
 		if s, ok := subs[t.ID]; ok {
 			st.Status, st.Values, st.Queries, st.Changed, st.Submission = s.Status, s.Values, s.OpenQueries, s.UpdatedAt, s.ID
 		}
-		st.Label = answerStatus(l, st.Status)
-		switch st.Status {
-		case collect.NotStarted, collect.Draft, collect.Queried:
-			st.Overdue = late
-		default:
+		st.Label = statusLabel(l, st.Status)
+		if st.Status.Sent() {
 			d.Sent++
+		} else {
+			st.Overdue = late
 		}
 		for _, v := range wb.Published {
-			if _, ok := t.CellOf(v.Key); ok && v.Period.Year == b.Round.Year-1 && v.Value != nil && !answerIsRate(t, v.Key) {
+			if _, rate, ok := t.Locate(v.Key); ok && !rate && v.Period.Year == b.Round.Year-1 && v.Value != nil {
 				st.LastYear++
 			}
 		}
@@ -211,7 +210,7 @@ type answerTablePage struct {
 	// round, on a table the secretariat has not validated.
 	CanEdit   bool
 	CanSubmit bool
-	Prefilled bool // the figures shown are the published ones: the State has no draft
+	Prefilled bool // the figures shown are the published ones: the table is not started
 }
 
 // answerCol is a column of the table's grid.
@@ -272,9 +271,11 @@ func (h *Handler) TableForm(w http.ResponseWriter, r *http.Request) {
 	}
 	l := h.Locale(r)
 	sc := collect.Scope{Flow: d.Table.Flow, State: d.State, Year: d.Year}
-	draft, drafted := wb.Draft[sc]
+	draft := wb.Draft[sc]
 	shown := draft
-	if !drafted {
+	// A table not started shows the figures published, even where the
+	// State has a draft of another table of the dataflow.
+	if d.Submission.ID == 0 {
 		shown = answerPublished(wb.Published, d.Table, d.Year)
 		d.Prefilled = len(shown) > 0
 	}
@@ -310,7 +311,7 @@ func (h *Handler) tableData(r *http.Request) (answerTablePage, collect.Workbook,
 	if s, ok := subs[t.ID]; ok {
 		d.Submission, d.Status = s, s.Status
 	}
-	d.Label = answerStatus(l, d.Status)
+	d.Label = statusLabel(l, d.Status)
 	d.CanEdit = b.CanAnswer && b.Open && collect.Move(d.Status, collect.Draft, collect.State) == nil
 	d.CanSubmit = b.CanAnswer && d.Submission.ID != 0 && collect.Move(d.Status, collect.Submitted, collect.State) == nil
 	for _, code := range []string{stats.StatusNormal, stats.StatusEstimated, stats.StatusProvisional, stats.StatusBreak} {
@@ -320,13 +321,13 @@ func (h *Handler) tableData(r *http.Request) (answerTablePage, collect.Workbook,
 	if t.Cols.Dim != "" {
 		cols = cols[:0]
 		for i, c := range t.Cols.Codes {
-			cols = append(cols, answerCol{Code: c, Label: answerAxis(t.Cols, i)})
+			cols = append(cols, answerCol{Code: c, Label: axisLabel(t.Cols, i)})
 		}
 	}
 	d.Cols = cols
 	last := answerPublished(wb.Published, t, d.LastYear)
 	for ri, rc := range t.Rows.Codes {
-		row := answerRow{Code: rc, Label: answerAxis(t.Rows, ri)}
+		row := answerRow{Code: rc, Label: axisLabel(t.Rows, ri)}
 		for ci, c := range cols {
 			cell := answerCell{Name: fmt.Sprintf("%d-%d", ri, ci), Label: row.Label, Status: stats.StatusNormal}
 			if c.Code != "" {
@@ -339,7 +340,7 @@ func (h *Handler) tableData(r *http.Request) (answerTablePage, collect.Workbook,
 			if v, ok := answerValueAt(last, k, d.LastYear); ok && v.Value != nil {
 				cell.Last = answerFigure(l, *v.Value)
 			}
-			if v, ok := answerValueAt(last, answerRateKey(k), d.LastYear); ok && v.Value != nil {
+			if v, ok := answerValueAt(last, rateKey(k), d.LastYear); ok && v.Value != nil {
 				cell.LastRate = answerFigure(l, *v.Value)
 			}
 			row.Cells = append(row.Cells, cell)
@@ -361,7 +362,7 @@ func (d *answerTablePage) fill(l *i18n.Locale, values []collect.Value) {
 				continue
 			}
 			count, hasCount := answerValueAt(values, k, d.Year)
-			rate, hasRate := answerValueAt(values, answerRateKey(k), d.Year)
+			rate, hasRate := answerValueAt(values, rateKey(k), d.Year)
 			if hasCount {
 				if count.Value != nil {
 					c.Figure = answerPlain(*count.Value)
@@ -389,7 +390,7 @@ func (d *answerTablePage) fill(l *i18n.Locale, values []collect.Value) {
 func (d *answerTablePage) findings(l *i18n.Locale, fs []collect.Finding) {
 	for i, f := range fs {
 		cf := answerFinding{ID: fmt.Sprintf("finding-%d", i), Severity: f.Severity, Explained: f.Explained, Rule: f.Rule, Message: f.Message}
-		c, ok := d.Table.CellOf(f.Key)
+		c, rate, ok := d.Table.Locate(f.Key)
 		switch {
 		case f.Severity == collect.Error:
 			d.Errors++
@@ -407,7 +408,7 @@ func (d *answerTablePage) findings(l *i18n.Locale, fs []collect.Finding) {
 		cell := &d.Rows[ri].Cells[ci]
 		place := d.Table.Title + ", " + cell.Label
 		cf.Where, cf.Target = cell.Label, "v-"+cell.Name
-		if answerIsRate(d.Table, f.Key) {
+		if rate {
 			place += ", rate per 100,000"
 			cf.Where, cf.Target = l.T("answer.table.rate_of", "cell", cell.Label), "r-"+cell.Name
 			cell.RateInvalid = cell.RateInvalid || f.Severity == collect.Error
@@ -424,7 +425,7 @@ func (d *answerTablePage) findings(l *i18n.Locale, fs []collect.Finding) {
 				break
 			}
 		}
-		if cf.Target[0] == 'r' {
+		if rate {
 			cell.RateFindings = append(cell.RateFindings, cf)
 		} else {
 			cell.Findings = append(cell.Findings, cf)
@@ -437,17 +438,12 @@ func (d *answerTablePage) findings(l *i18n.Locale, fs []collect.Finding) {
 // same validation as an upload: an error stores nothing and shows the
 // form again as typed; warnings are saved and shown.
 func (h *Handler) SaveTable(w http.ResponseWriter, r *http.Request) {
+	d, wb, ok := h.answerTable(w, r)
+	if !ok {
+		return
+	}
 	ctx := r.Context()
 	by := access.FromContext(ctx)
-	if err := access.Check(by, access.SubmitData, strings.ToUpper(r.PathValue("code"))); err != nil {
-		h.Error(w, r, err)
-		return
-	}
-	d, wb, err := h.tableData(r)
-	if err != nil {
-		h.Error(w, r, err)
-		return
-	}
 	l := h.Locale(r)
 	values, problems := d.read(l, r)
 	if len(problems) > 0 {
@@ -478,6 +474,21 @@ func (h *Handler) SaveTable(w http.ResponseWriter, r *http.Request) {
 	default:
 		redirectDone(w, r, r.URL.Path, "answer_saved")
 	}
+}
+
+// answerTable gathers the form of a table for the State's focal point,
+// who alone changes it, or answers the request with why not.
+func (h *Handler) answerTable(w http.ResponseWriter, r *http.Request) (answerTablePage, collect.Workbook, bool) {
+	if err := access.Check(access.FromContext(r.Context()), access.SubmitData, strings.ToUpper(r.PathValue("code"))); err != nil {
+		h.Error(w, r, err)
+		return answerTablePage{}, collect.Workbook{}, false
+	}
+	d, wb, err := h.tableData(r)
+	if err != nil {
+		h.Error(w, r, err)
+		return d, wb, false
+	}
+	return d, wb, true
 }
 
 // read reads the form's figures into the table's values for the
@@ -535,7 +546,7 @@ func (d *answerTablePage) read(l *i18n.Locale, r *http.Request) ([]collect.Value
 				values = append(values, v)
 			}
 			if hasRate {
-				values = append(values, collect.Value{Key: answerRateKey(k), Period: period, Value: &rate, Status: c.Status, Comment: c.Comment, Origin: "form"})
+				values = append(values, collect.Value{Key: rateKey(k), Period: period, Value: &rate, Status: c.Status, Comment: c.Comment, Origin: "form"})
 			}
 		}
 	}
@@ -559,17 +570,12 @@ func (d *answerTablePage) figure(s string, bad func(msg string)) (x float64, giv
 // SubmitTable sends the table to the secretariat, if its figures pass the
 // rules; otherwise the form shows what stops it.
 func (h *Handler) SubmitTable(w http.ResponseWriter, r *http.Request) {
+	d, wb, ok := h.answerTable(w, r)
+	if !ok {
+		return
+	}
 	ctx := r.Context()
 	by := access.FromContext(ctx)
-	if err := access.Check(by, access.SubmitData, strings.ToUpper(r.PathValue("code"))); err != nil {
-		h.Error(w, r, err)
-		return
-	}
-	d, wb, err := h.tableData(r)
-	if err != nil {
-		h.Error(w, r, err)
-		return
-	}
 	if d.Submission.ID == 0 {
 		h.Error(w, r, fail.New(fail.Conflict, "%s holds no figures yet: fill it in and save it before sending it.", d.Table.Title))
 		return
@@ -588,33 +594,6 @@ func (h *Handler) SubmitTable(w http.ResponseWriter, r *http.Request) {
 	d.findings(l, findings)
 	d.Err = answerErr(err)
 	h.render(w, r, http.StatusConflict, "collect_table", "collection", d)
-}
-
-// answerStatus names the status of a State's table for people.
-func answerStatus(l *i18n.Locale, s collect.Status) string {
-	if key := "answer.status." + string(s); l.Has(key) {
-		return l.T(key)
-	}
-	return s.Label()
-}
-
-// answerAxis is the label of an axis' i-th code, or the code.
-func answerAxis(a collect.Axis, i int) string {
-	if i < len(a.Labels) && a.Labels[i] != "" {
-		return a.Labels[i]
-	}
-	return a.Codes[i]
-}
-
-// answerIsRate reports whether a key is the rate beside a count of the table.
-func answerIsRate(t collect.Table, k stats.Key) bool {
-	return t.Rates && k[stats.DimUnit] == stats.UnitRate
-}
-
-// answerRateKey returns the key of the rate per 100,000 beside a count.
-func answerRateKey(k stats.Key) stats.Key {
-	k[stats.DimUnit] = stats.UnitRate
-	return k
 }
 
 // answerPublished returns the published values of a table's cells in a year.

@@ -5,12 +5,10 @@ import (
 	"fmt"
 	"net/http"
 	"slices"
-	"strconv"
 	"strings"
 	"time"
 
 	"github.com/cpcj/cpcj/internal/access"
-	"github.com/cpcj/cpcj/internal/civil"
 	"github.com/cpcj/cpcj/internal/collect"
 	"github.com/cpcj/cpcj/internal/fail"
 	"github.com/cpcj/cpcj/internal/i18n"
@@ -44,9 +42,15 @@ type answerUploadPage struct {
 	Inline       string // the size past which a file is read in the background
 	Err          string
 	File         string // the file refused
-	Problems     []collect.FileProblem
-	More         int
-	Sheets       bool // the problems are a workbook's, by sheet and cell; else a CSV file's, by line
+	fileProblems
+}
+
+// fileProblems is why a file was refused, as the upload form and the
+// check's page list it (the partial _collect_problems.html).
+type fileProblems struct {
+	Problems []collect.FileProblem
+	More     int  // problems past those listed
+	Sheets   bool // the problems are a workbook's, by sheet and cell; else a CSV file's, by line
 }
 
 // answerFlow is a dataflow of the round, for a CSV file.
@@ -76,7 +80,7 @@ func (h *Handler) uploadData(r *http.Request) (answerUploadPage, error) {
 	d := answerUploadPage{answerBase: b, Inline: answerSize(l, collect.InlineBytes)}
 	for _, t := range b.Round.Tables {
 		if len(d.Flows) == 0 || d.Flows[len(d.Flows)-1].ID != t.Flow {
-			d.Flows = append(d.Flows, answerFlow{ID: t.Flow, Name: answerFlowName(l, t.Flow)})
+			d.Flows = append(d.Flows, answerFlow{ID: t.Flow, Name: label(l, "stats.flowname.", t.Flow)})
 		}
 	}
 	return d, nil
@@ -119,23 +123,17 @@ func (h *Handler) uploadFailed(w http.ResponseWriter, r *http.Request, d answerU
 	var sp *collect.SheetProblems
 	var ps *stats.Problems
 	status := fail.Status(err)
-	switch fail.KindOf(err) {
-	case fail.Invalid, fail.Conflict, fail.TooLarge, fail.Unavailable:
-		d.Err = answerErr(err)
-	case fail.Internal:
-		if !errors.As(err, &ps) {
-			h.Error(w, r, err)
-			return
-		}
-		status = http.StatusBadRequest
-	default:
-		h.Error(w, r, err)
-		return
-	}
-	if errors.As(err, &sp) || errors.As(err, &ps) {
+	switch {
+	case errors.As(err, &sp) || errors.As(err, &ps):
 		list, more, _ := collect.FileProblems(err)
 		d.Problems, d.More, d.Sheets = list, more, sp != nil
 		d.Err = h.Locale(r).T("answer.upload.refused", "file", d.File, "n", len(list)+more)
+		status = http.StatusBadRequest
+	case slices.Contains([]fail.Kind{fail.Invalid, fail.Conflict, fail.TooLarge, fail.Unavailable}, fail.KindOf(err)):
+		d.Err = answerErr(err)
+	default:
+		h.Error(w, r, err)
+		return
 	}
 	h.render(w, r, status, "collect_upload", "collection", d)
 }
@@ -155,8 +153,8 @@ type answerCheckPage struct {
 	Errors  int
 	CanSave bool
 	Stalled bool // a job has not said anything for a while
-	Sheets  bool // the problems are a workbook's, by sheet and cell
 	Err     string
+	fileProblems
 }
 
 // answerScope is what a file changes in one scope, for people.
@@ -186,9 +184,8 @@ const answerMaxChanges = 500
 // change and what the rules found, with the button that saves it; or why
 // it was refused.
 func (h *Handler) UploadCheck(w http.ResponseWriter, r *http.Request) {
-	id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
-	if err != nil {
-		h.NotFound(w, r)
+	id, ok := h.idOf(w, r)
+	if !ok {
 		return
 	}
 	fc, err := h.store.Check(r.Context(), access.FromContext(r.Context()), id)
@@ -209,12 +206,13 @@ func (h *Handler) renderCheck(w http.ResponseWriter, r *http.Request, status int
 	}
 	l := h.Locale(r)
 	d := answerCheckPage{Check: fc, Round: rd, Path: fmt.Sprintf("%s/rounds/%d/states/%s", CollectionPrefix, fc.Round, fc.State), Errors: fc.Errors(), Err: msg}
-	d.Sheets, d.Link = fc.Kind == collect.WorkbookFile, answerCheckPath(fc.ID)
+	d.Link = answerCheckPath(fc.ID)
+	d.fileProblems = fileProblems{Problems: fc.Problems, More: fc.More, Sheets: fc.Kind == collect.WorkbookFile}
 	if fc.Size > 0 {
 		d.Percent = int(fc.Read * 100 / fc.Size)
 	}
 	d.Read, d.Size = answerSize(l, fc.Read), answerSize(l, fc.Size)
-	d.CanSave = fc.Status == collect.CheckRead && d.Errors == 0 && fc.Owner == by.UserID && access.Allowed(by, access.SubmitData, fc.State) && rd.Open(civil.Of(h.collect.Now()))
+	d.CanSave = fc.Status == collect.CheckRead && d.Errors == 0 && fc.Owner == by.UserID && access.Allowed(by, access.SubmitData, fc.State) && rd.Open(h.collectDay())
 	for _, p := range fc.Previews {
 		d.Scopes = append(d.Scopes, answerScopeOf(l, rd, p))
 	}
@@ -234,7 +232,7 @@ const answerStalled = 10 * time.Minute
 // answerScopeOf lays out a preview of one scope for people.
 func answerScopeOf(l *i18n.Locale, rd collect.Round, p collect.Preview) answerScope {
 	c := p.Changes
-	v := answerScope{Title: answerFlowName(l, p.Scope.Flow), Scope: p.Scope, Added: len(c.Added), Changed: len(c.Changed), Removed: len(c.Removed), Same: c.Same}
+	v := answerScope{Title: label(l, "stats.flowname.", p.Scope.Flow), Scope: p.Scope, Added: len(c.Added), Changed: len(c.Changed), Removed: len(c.Removed), Same: c.Same}
 	add := func(kind string, old, new *collect.Value) {
 		if len(v.Rows) >= answerMaxChanges {
 			v.Hidden++
@@ -279,15 +277,15 @@ func answerScopeOf(l *i18n.Locale, rd collect.Round, p collect.Preview) answerSc
 // answerCellOf names the table and cell of the round a key falls in.
 func answerCellOf(l *i18n.Locale, rd collect.Round, k stats.Key) (table, cell string) {
 	for _, t := range rd.Tables {
-		c, ok := t.CellOf(k)
+		c, rate, ok := t.Locate(k)
 		if !ok {
 			continue
 		}
-		cell = answerAxis(t.Rows, max(slices.Index(t.Rows.Codes, c.Row), 0))
+		cell = codeLabel(t.Rows, c.Row)
 		if t.Cols.Dim != "" {
-			cell += ", " + answerAxis(t.Cols, max(slices.Index(t.Cols.Codes, c.Col), 0))
+			cell += ", " + codeLabel(t.Cols, c.Col)
 		}
-		if answerIsRate(t, k) {
+		if rate {
 			cell = l.T("answer.table.rate_of", "cell", cell)
 		}
 		return t.Title, cell
@@ -301,8 +299,8 @@ func answerValueText(l *i18n.Locale, v collect.Value) string {
 	s := l.T("answer.obs.M")
 	if v.Value != nil {
 		s = answerFigure(l, *v.Value)
-		if v.Status != "" && v.Status != stats.StatusNormal {
-			s += " (" + l.T("answer.obs."+v.Status) + ")"
+		if st := obsLabel(l, v.Status); st != "" {
+			s += " (" + st + ")"
 		}
 	}
 	if v.Comment != "" {
@@ -314,9 +312,8 @@ func answerValueText(l *i18n.Locale, v collect.Value) string {
 // SaveUpload saves the figures of a file checked, all of them or none,
 // and leads to the State's page; a refusal shows the check again with why.
 func (h *Handler) SaveUpload(w http.ResponseWriter, r *http.Request) {
-	id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
-	if err != nil {
-		h.NotFound(w, r)
+	id, ok := h.idOf(w, r)
+	if !ok {
 		return
 	}
 	fc, err := h.checker().Save(r.Context(), access.FromContext(r.Context()), id)
@@ -332,27 +329,10 @@ func (h *Handler) SaveUpload(w http.ResponseWriter, r *http.Request) {
 	redirectDone(w, r, fmt.Sprintf("%s/rounds/%d/states/%s", CollectionPrefix, fc.Round, fc.State), "answer_uploaded")
 }
 
-// answerFlowName names a dataflow for people.
-func answerFlowName(l *i18n.Locale, id string) string {
-	if key := "stats.flowname." + id; l.Has(key) {
-		return l.T(key)
-	}
-	return id
-}
-
 // answerSize writes a number of bytes in megabytes or kilobytes.
 func answerSize(l *i18n.Locale, n int64) string {
 	if n >= 1<<20 {
 		return l.T("answer.size.mb", "n", l.Decimal(float64(n)/(1<<20), 1))
 	}
 	return l.T("answer.size.kb", "n", l.Decimal(float64(n)/(1<<10), 0))
-}
-
-// answerErr is the message of a refusal shown beside the form it is
-// about, which needs no field name before it.
-func answerErr(err error) string {
-	if e := fail.As(err); e != nil && e.Message != "" {
-		return e.Message
-	}
-	return err.Error()
 }
