@@ -8,7 +8,9 @@ package e2e
 // and publishes. The public SDMX API then serves the new figure, and the
 // figures as they were before stay available "as of" their date: the
 // test publishes a revision of the figure too, so that there is an
-// earlier revision to ask for.
+// earlier revision to ask for. The focal point also revises 2022's
+// published figure in the form, which the same publication makes public,
+// the figure it replaces staying available as of before.
 
 import (
 	"bytes"
@@ -40,6 +42,8 @@ const (
 	assault22  = "22,573"          // Kenya's serious assaults in 2022, as published
 	assaultNew = 50000             // the figure the State gives for 2023: far from 2022's
 	assaultRev = 48000             // the figure of the State's revision
+	assault22R = 22950             // the State's revision of its 2022 figure, in the form
+	revComment = "Reports from two counties arrived after the 2022 figures were published."
 	comment    = "A new recording system counts every assault reported at a police post from 2023 on."
 )
 
@@ -373,8 +377,15 @@ func (c *collectionRun) explainAndSubmit() {
 	if got := eval[string](b, `document.querySelector("#v-0-0").getAttribute("aria-label")`); got != "Serious assault: number, 2023" {
 		t.Errorf("serious assault's field is labelled %q", got)
 	}
-	if got := b.text(`#v-0-0 ~ .last`); got != "2022: "+assault22 {
-		t.Errorf("under serious assault's field the form shows %q, want 2022's published figure", got)
+	// Above it, 2022's field holds the figure published, to revise.
+	if got := run(b, chromedp.Value(chromedp.CSS("#v-p0-0"))); got != strings.ReplaceAll(assault22, ",", "") {
+		t.Errorf("the form shows serious assault's 2022 figure as %q, want the published %s", got, assault22)
+	}
+	if got := eval[string](b, `document.querySelector("#v-p0-0").getAttribute("aria-label")`); got != "Serious assault: number, 2022" {
+		t.Errorf("serious assault's 2022 field is labelled %q", got)
+	}
+	if got := strings.Join(strings.Fields(b.text(`main table.answer tr.year-prev th.year`)), " "); got != "2022 published — change it to revise" {
+		t.Errorf("the 2022 line's heading reads %q", got)
 	}
 	if got := b.text(`#v-0-0 ~ .cell-finding.is-warning`); !strings.Contains(got, "50,000") {
 		t.Errorf("the warning at serious assault reads %q", got)
@@ -397,9 +408,19 @@ func (c *collectionRun) explainAndSubmit() {
 
 	b.open(form)
 	b.fill("#n-0-0", comment)
+	// The focal point revises 2022's serious assaults too, saying why.
+	b.fill("#v-p0-0", strconv.Itoa(assault22R))
+	b.fill("#n-p0-0", revComment)
 	if st := b.submit(`main form.answer-form button[type="submit"]`); st != http.StatusOK {
 		t.Fatalf("save the comment: status %d\n%s", st, b.text("main"))
 	}
+	if got := run(b, chromedp.Value(chromedp.CSS("#v-p0-0"))); got != strconv.Itoa(assault22R) {
+		t.Errorf("after saving, serious assault's 2022 figure is %q, want the revision %d", got, assault22R)
+	}
+	if got := b.text(`#v-p0-0 ~ .last`); got != "published: "+assault22 {
+		t.Errorf("under the revised 2022 field the form shows %q, want the figure published", got)
+	}
+	b.shoot("collection-table-revision")
 	if got, want := b.path(), form+"?done=answer_saved"; got != want {
 		t.Errorf("saving the form led to %s, want %s", got, want)
 	}
@@ -421,7 +442,7 @@ func (c *collectionRun) explainAndSubmit() {
 	if got := b.text("main .notice"); got != "The table was submitted to the secretariat." {
 		t.Errorf("notice %q after submitting", got)
 	}
-	c.wantStateTable("submitted", len(policeFigures))
+	c.wantStateTable("submitted", len(policeFigures)+1)
 	c.unread = b.unread()
 }
 
@@ -482,6 +503,19 @@ func (c *collectionRun) raiseQuery() {
 	}
 	if got := b.text("main details.cr-findings summary"); !strings.Contains(got, "0 errors, 0 warnings not explained") {
 		t.Errorf("the findings' summary reads %q, want the warning explained", got)
+	}
+	// The revision of 2022 has a table of its own: the new figure beside
+	// the one it replaces.
+	rev := "#" + valueAnchor(assaultKey, "2022")
+	if !b.has(rev) {
+		t.Fatalf("the submission's page shows no revision of 2022:\n%s", b.text("main"))
+	}
+	if got := b.text(`main table:has(` + rev + `) caption`); !strings.HasPrefix(got, "Revisions of 2022") {
+		t.Errorf("the revision's table is captioned %q", got)
+	}
+	cells = eval[[]string](b, `[...document.querySelector(`+jsString(rev)+`).children].slice(0, 4).map(c => c.textContent.replace(/\s+/g, " ").trim())`)
+	if want := []string{assaultLbl, "22,950", assault22, "+1.7 %"}; strings.Join(cells, " | ") != strings.Join(want, " | ") {
+		t.Errorf("the revision's row reads %q, want %q", cells, want)
 	}
 
 	// The row's Query link chooses the value in the form.
@@ -614,7 +648,7 @@ func (c *collectionRun) publishRound() time.Time {
 	if got := b.text("#confirm-title"); got != "Publish the validated tables?" {
 		t.Errorf("the confirmation's heading is %q", got)
 	}
-	want := fmt.Sprintf("1 table from 1 State, holding %d values, will become public at once", len(policeFigures))
+	want := fmt.Sprintf("1 table from 1 State, holding %d values, will become public at once", len(policeFigures)+1)
 	if got := b.text("main section.cr-confirm p"); !strings.HasPrefix(got, want) {
 		t.Errorf("the confirmation says %q, want %q", got, want)
 	}
@@ -636,7 +670,8 @@ func (c *collectionRun) publishRound() time.Time {
 }
 
 // wantPublic checks that SDMX serves the published figure to anyone,
-// and nothing for 2023 as of a time before the publication.
+// and nothing for 2023 as of a time before the publication; and for
+// 2022 the revision, and as of before it the figure it replaced.
 func (c *collectionRun) wantPublic(before time.Time) {
 	t := c.t
 	if st, body := sdmxAssault(t, c.e, ""); st != http.StatusOK || sdmxValue(t, body) != strconv.Itoa(assaultNew) {
@@ -644,6 +679,12 @@ func (c *collectionRun) wantPublic(before time.Time) {
 	}
 	if st, body := sdmxAssault(t, c.e, before.Format(time.RFC3339Nano)); st != http.StatusNotFound || !strings.Contains(body, "No results") {
 		t.Errorf("as of just before the publication SDMX answers %d, want 404 No results:\n%s", st, body)
+	}
+	if st, body := sdmxAssaultIn(t, c.e, "2022", ""); st != http.StatusOK || sdmxValueIn(t, body, "2022") != strconv.Itoa(assault22R) {
+		t.Errorf("after publication SDMX answers %d for Kenya's 2022 serious assaults, want the revision %d:\n%s", st, assault22R, body)
+	}
+	if st, body := sdmxAssaultIn(t, c.e, "2022", before.Format(time.RFC3339Nano)); st != http.StatusOK || sdmxValueIn(t, body, "2022") != strings.ReplaceAll(assault22, ",", "") {
+		t.Errorf("as of just before the publication SDMX answers %d for Kenya's 2022 serious assaults, want the figure published before, %s:\n%s", st, assault22, body)
 	}
 }
 
@@ -665,10 +706,14 @@ func (c *collectionRun) revise() time.Time {
 	if got := run(f, chromedp.Value(chromedp.CSS("#n-0-0"))); got != comment {
 		t.Errorf("the revision lost serious assault's comment: %q", got)
 	}
+	// 2022's revision, now published, stays in the table as it was.
+	if got := run(f, chromedp.Value(chromedp.CSS("#v-p0-0"))); got != strconv.Itoa(assault22R) {
+		t.Errorf("after the second save serious assault's 2022 figure is %q, want %d", got, assault22R)
+	}
 	if st := f.submit(`main form[action$="/submit"] button[type="submit"]`); st != http.StatusOK {
 		t.Fatalf("submit the revision: status %d\n%s", st, f.text("main"))
 	}
-	c.wantStateTable("submitted", len(policeFigures))
+	c.wantStateTable("submitted", len(policeFigures)+1)
 	// Until the revision is published, the public sees the first figure.
 	if st, body := sdmxAssault(t, c.e, ""); st != http.StatusOK || sdmxValue(t, body) != strconv.Itoa(assaultNew) {
 		t.Errorf("while the revision is unpublished SDMX answers %d, want the published %d:\n%s", st, assaultNew, body)
@@ -717,6 +762,17 @@ func (c *collectionRun) wantRevisions(first, second time.Time) {
 			t.Errorf("%s SDMX answers %d for Kenya's 2023 serious assaults, want %d:\n%s", q.what, st, q.want, body)
 		}
 	}
+	// 2022's revision, published the first time, is unchanged by the
+	// second; before it, the figure it replaced.
+	for _, q := range []struct{ what, asOf, want string }{
+		{"now", "", strconv.Itoa(assault22R)},
+		{"as of just before the second publication", second.Format(time.RFC3339Nano), strconv.Itoa(assault22R)},
+		{"as of just before the first publication", first.Format(time.RFC3339Nano), strings.ReplaceAll(assault22, ",", "")},
+	} {
+		if st, body := sdmxAssaultIn(t, c.e, "2022", q.asOf); st != http.StatusOK || sdmxValueIn(t, body, "2022") != q.want {
+			t.Errorf("%s SDMX answers %d for Kenya's 2022 serious assaults, want %s:\n%s", q.what, st, q.want, body)
+		}
+	}
 }
 
 // sdmxAssault asks the public SDMX API, without cookies, for Kenya's
@@ -724,7 +780,13 @@ func (c *collectionRun) wantRevisions(first, second time.Time) {
 // empty; it returns the status and the body.
 func sdmxAssault(t *testing.T, e *env, asOf string) (int, string) {
 	t.Helper()
-	q := url.Values{"startPeriod": {"2023"}, "endPeriod": {"2023"}, "format": {"csv"}}
+	return sdmxAssaultIn(t, e, "2023", asOf)
+}
+
+// sdmxAssaultIn asks as sdmxAssault does, for a year.
+func sdmxAssaultIn(t *testing.T, e *env, year, asOf string) (int, string) {
+	t.Helper()
+	q := url.Values{"startPeriod": {year}, "endPeriod": {year}, "format": {"csv"}}
 	if asOf != "" {
 		q.Set("asOf", asOf)
 	}
@@ -745,6 +807,13 @@ func sdmxAssault(t *testing.T, e *env, asOf string) (int, string) {
 // serious assaults in 2023, or "" when there is not exactly that one.
 func sdmxValue(t *testing.T, body string) string {
 	t.Helper()
+	return sdmxValueIn(t, body, "2023")
+}
+
+// sdmxValueIn reads the one observation of Kenya's serious assaults in
+// a year, as sdmxValue does.
+func sdmxValueIn(t *testing.T, body, year string) string {
+	t.Helper()
 	rows, err := csv.NewReader(strings.NewReader(body)).ReadAll()
 	if err != nil || len(rows) < 1 {
 		t.Errorf("the SDMX-CSV answer does not parse: %v", err)
@@ -764,7 +833,7 @@ func sdmxValue(t *testing.T, body string) string {
 		return ""
 	}
 	r := rows[1]
-	if r[col["REF_AREA"]] != "KEN" || r[col["ICCS"]] != assaultRow || r[col["UNIT_MEASURE"]] != "NB" || r[col["TIME_PERIOD"]] != "2023" {
+	if r[col["REF_AREA"]] != "KEN" || r[col["ICCS"]] != assaultRow || r[col["UNIT_MEASURE"]] != "NB" || r[col["TIME_PERIOD"]] != year {
 		t.Errorf("the SDMX-CSV answer's observation is %q", r)
 		return ""
 	}

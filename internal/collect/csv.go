@@ -52,11 +52,17 @@ type Upload struct {
 //
 // Reading is all or nothing: either every value, or no value and a
 // *stats.Problems naming the line and column of every row refused — a
-// value of another dataflow, State or year, an unknown code, a series no
+// value of another dataflow or State, or of a year other than the
+// scope's and the one before, an unknown code, a series no
 // table asks for, text or a thousands separator in OBS_VALUE, a second
 // value for one cell, a wrong header, a file past the size limit. The
 // file is read as a stream; what is kept is one Value per cell of the
-// tables, whatever the size of the file.
+// tables and year, whatever the size of the file.
+//
+// A row of the year before the scope's revises the figure published for
+// it. It is kept as it is, even when it equals the published figure: the
+// reader does not know the published figures, and publishing an equal
+// figure again changes nothing in the public statistics.
 func ReadCSV(ctx context.Context, r io.Reader, u Upload) ([]Value, error) {
 	if u.MaxBytes <= 0 {
 		u.MaxBytes = DefaultMaxBytes
@@ -64,10 +70,11 @@ func ReadCSV(ctx context.Context, r io.Reader, u Upload) ([]Value, error) {
 	lim := &csvLimitReader{r: r, max: u.MaxBytes}
 	br := csvSkipBOM(lim)
 	rr := newCSVRecords(br, csvSeparator(br))
-	rd := &csvReader{u: u, grid: newCellGrid(u.Tables, u.Scope.Flow, u.Scope.State), year: strconv.Itoa(u.Scope.Year), flowRef: stats.FlowRef(u.Scope.Flow),
-		state: []byte(u.Scope.State), annual: []byte("A")}
-	// A value per cell at most: the rows read fit in the grid.
-	rd.seen, rd.rows = make([]int32, rd.grid.size), make([]csvRow, 0, rd.grid.size)
+	rd := &csvReader{u: u, grid: newCellGrid(u.Tables, u.Scope.Flow, u.Scope.State), year: strconv.Itoa(u.Scope.Year), prev: strconv.Itoa(u.Scope.Year - 1),
+		flowRef: stats.FlowRef(u.Scope.Flow), state: []byte(u.Scope.State), annual: []byte("A")}
+	// A value per cell at most in each of the two years; most files
+	// answer the scope's year alone.
+	rd.seen, rd.rows = make([]int32, 2*rd.grid.size), make([]csvRow, 0, rd.grid.size)
 	fields, err := rr.read()
 	if err != nil {
 		switch {
@@ -177,6 +184,7 @@ type csvReader struct {
 	u       Upload
 	grid    *cellGrid
 	year    string // the scope's year, as TIME_PERIOD writes it
+	prev    string // the year before, whose published figures a row may revise
 	flowRef string // the scope's dataflow, as DATAFLOW writes it
 	state   []byte // the codes of REF_AREA and FREQ when the file leaves them out
 	annual  []byte
@@ -187,7 +195,7 @@ type csvReader struct {
 	// once a problem is found: nothing is kept.
 	rows     []csvRow
 	comments map[int]string // by position in rows
-	seen     []int32        // per cell of the grid, the line of its value; 0 for none
+	seen     []int32        // per cell of the grid and year (the scope's, then the one before), the line of its value; 0 for none
 	// asked are the codes the tables use, per dimension, as messages
 	// list them; made on first use.
 	asked [len(stats.Key{})]string
@@ -200,6 +208,7 @@ type csvRow struct {
 	cell   int32
 	status byte // the status code
 	given  bool // a figure, not a missing value
+	prev   bool // of the year before the scope's: a revision
 }
 
 // csvCols are the positions of the columns in the file; -1 for absent.
@@ -311,12 +320,17 @@ func (rd *csvReader) row(rec [][]byte, line int) {
 	if !areaOK {
 		rd.ps.Add(line, "REF_AREA", "is %q, but this upload is for %s: one upload holds the figures of one State", k[keyArea], sc.State)
 	}
+	prev := false
 	if c.period >= 0 {
-		if s := bytes.TrimSpace(rec[c.period]); string(s) != rd.year {
+		switch s := bytes.TrimSpace(rec[c.period]); string(s) {
+		case rd.year:
+		case rd.prev:
+			prev = true
+		default:
 			if _, err := stats.ParsePeriod(string(s)); err != nil {
 				rd.ps.Add(line, stats.TimeDimension, "%v", err)
 			} else {
-				rd.ps.Add(line, stats.TimeDimension, "is %s, but this upload is for the year %d: one upload holds one year", s, sc.Year)
+				rd.ps.Add(line, stats.TimeDimension, "is %s, but this upload is for the year %d: it takes the figures of %d, and revisions of those published for %d", s, sc.Year, sc.Year, sc.Year-1)
 			}
 		}
 	}
@@ -358,10 +372,14 @@ func (rd *csvReader) row(rec [][]byte, line int) {
 		rd.ps.Add(line, "OBS_STATUS", "%q is not a status: A normal, E estimated, P provisional, B break in series, M missing (OBS_VALUE empty)", status)
 	}
 	if cell >= 0 {
-		if first := rd.seen[cell]; first > 0 {
-			rd.ps.Add(line, "", "gives a second figure for %s; line %d gives the first: keep one", rd.grid.place(cell, ""), first)
+		at, year := cell, rd.year
+		if prev {
+			at, year = cell+rd.grid.size, rd.prev
+		}
+		if first := rd.seen[at]; first > 0 {
+			rd.ps.Add(line, "", "gives a second figure for %s, %s; line %d gives the first: keep one", rd.grid.place(cell, ""), year, first)
 		} else {
-			rd.seen[cell] = int32(min(line, 1<<31-1))
+			rd.seen[at] = int32(min(line, 1<<31-1))
 		}
 	}
 	if rd.ps.Len() > n {
@@ -379,7 +397,7 @@ func (rd *csvReader) row(rec [][]byte, line int) {
 			rd.comments[len(rd.rows)] = string(s)
 		}
 	}
-	rd.rows = append(rd.rows, csvRow{line: line, figure: x, cell: int32(cell), status: code, given: given})
+	rd.rows = append(rd.rows, csvRow{line: line, figure: x, cell: int32(cell), status: code, given: given, prev: prev})
 }
 
 // figure reads OBS_VALUE, without an allocation for a plain number.
@@ -408,11 +426,15 @@ func (rd *csvReader) values() []Value {
 	}
 	origins := string(text)
 	year := stats.Period{Year: rd.u.Scope.Year, Kind: 'A'}
+	prev := stats.Period{Year: rd.u.Scope.Year - 1, Kind: 'A'}
 	start := 0
 	for i, r := range rd.rows {
 		v := &out[i]
 		rd.grid.fillKey(int(r.cell), &v.Key)
 		v.Period, v.Status = year, statusCode(r.status)
+		if r.prev {
+			v.Period = prev
+		}
 		v.Origin, start = origins[start:ends[i]], ends[i]
 		if r.given {
 			figures[i] = r.figure

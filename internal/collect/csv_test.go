@@ -99,8 +99,12 @@ func TestReadCSVRefuses(t *testing.T) {
 	}{
 		{"another State", u, row(strings.Replace(offence("0502", "5", "", ""), "KEN", "NGA", 1)),
 			[]string{`line 3, column REF_AREA: is "NGA", but this upload is for KEN: one upload holds the figures of one State`}},
-		{"another year", u, row(strings.Replace(offence("0502", "5", "", ""), "2023", "2022", 1)),
-			[]string{"line 3, column TIME_PERIOD: is 2022, but this upload is for the year 2023: one upload holds one year"}},
+		{"two years back", u, row(strings.Replace(offence("0502", "5", "", ""), "2023", "2021", 1)),
+			[]string{"line 3, column TIME_PERIOD: is 2021, but this upload is for the year 2023: it takes the figures of 2023, and revisions of those published for 2022"}},
+		{"a later year", u, row(strings.Replace(offence("0502", "5", "", ""), "2023", "2024", 1)),
+			[]string{"line 3, column TIME_PERIOD: is 2024, but this upload is for the year 2023: it takes the figures of 2023, and revisions of those published for 2022"}},
+		{"a revision twice", u, row(strings.Replace(offence("0501", "5", "", ""), "2023", "2022", 1) + strings.Replace(offence("0501", "6", "", ""), "2023", "2022", 1)),
+			[]string{"line 4: gives a second figure for Offences recorded by the police, Burglary, 2022; line 3 gives the first: keep one"}},
 		{"not a year", u, row(strings.Replace(offence("0502", "5", "", ""), "2023", "FY23", 1)),
 			[]string{`line 3, column TIME_PERIOD: "FY23" is not a period`}},
 		{"another dataflow", u, row(strings.Replace(offence("0502", "5", "", ""), "OFFENCES", "VICTIMS", 1)),
@@ -154,7 +158,7 @@ func TestReadCSVRefuses(t *testing.T) {
 		{"unknown status", u, row(offence("0502", "5", "X", "")),
 			[]string{`line 3, column OBS_STATUS: "X" is not a status`}},
 		{"a cell twice", u, row(offence("0502", "5", "", "") + offence("0501", "2", "", "")),
-			[]string{"line 4: gives a second figure for Offences recorded by the police, Burglary; line 2 gives the first: keep one"}},
+			[]string{"line 4: gives a second figure for Offences recorded by the police, Burglary, 2023; line 2 gives the first: keep one"}},
 		{"fields", u, row("OFFENCES,A,KEN\n" + offence("0502", "x", "", "")),
 			[]string{"line 3: has 3 fields; the header has 17", `line 4, column OBS_VALUE: "x" is not a number`}},
 		{"quotes", u, row("OFFENCES,\"A\"x,KEN\n"),
@@ -190,6 +194,26 @@ func TestReadCSVRefuses(t *testing.T) {
 				t.Errorf("%s:\n got %s\nwant %s", c.name, p, c.want[i])
 			}
 		}
+	}
+}
+
+// TestReadCSVRevision: a row of the year before the upload's revises
+// the figure published for it, beside the figure of the year itself for
+// the same cell.
+func TestReadCSVRevision(t *testing.T) {
+	u := upload(t)
+	in := sdmxHead + offence("0501", "1234", "", "") +
+		strings.Replace(offence("0501", "1200", "E", "late reports from two counties"), "2023", "2022", 1)
+	got, err := ReadCSV(context.Background(), strings.NewReader(in), u)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []Value{
+		{Key: offenceKey("0501"), Period: stats.Period{Year: 2023, Kind: 'A'}, Value: vfig(1234), Status: "A", Origin: "line 2"},
+		{Key: offenceKey("0501"), Period: stats.Period{Year: 2022, Kind: 'A'}, Value: vfig(1200), Status: "E", Comment: "late reports from two counties", Origin: "line 3"},
+	}
+	if !reflect.DeepEqual(got, want) {
+		t.Errorf("got %+v\nwant %+v", got, want)
 	}
 }
 

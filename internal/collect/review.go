@@ -149,3 +149,29 @@ func (s *Service) tableTitle(ctx context.Context, by access.Actor, sub Submissio
 	}
 	return sub.Table
 }
+
+// valueName names a value of a submission for a notice as the focal
+// point reads the table — its year, its cell by row and column, the
+// table by its title: "2023 figure for Serious assault in “Offences
+// recorded by the police”" — or by its codes when the round's table
+// cannot be read.
+func (s *Service) valueName(ctx context.Context, by access.Actor, sub Submission, k stats.Key, p stats.Period) string {
+	r, err := s.Store.Round(ctx, by, sub.Round)
+	if err != nil {
+		return fmt.Sprintf("%s figure for %s (table %s)", p, k, sub.Table)
+	}
+	t, ok := r.Table(sub.Table)
+	c, rate, in := t.Locate(k)
+	if !ok || !in {
+		return fmt.Sprintf("%s figure for %s (table %s)", p, k, sub.Table)
+	}
+	cell := t.codeLabel(t.Rows.Dim, c.Row)
+	if t.Cols.Dim != "" {
+		cell += ", " + t.codeLabel(t.Cols.Dim, c.Col)
+	}
+	what := "figure"
+	if rate {
+		what = "rate per 100,000"
+	}
+	return fmt.Sprintf("%s %s for %s in “%s”", p, what, cell, t.Title)
+}

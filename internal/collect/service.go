@@ -209,7 +209,7 @@ func (s *Service) RaiseQuery(ctx context.Context, by access.Actor, submission in
 		return q, err
 	}
 	s.tellState(ctx, sub.State, "The secretariat has a question on your figures",
-		fmt.Sprintf("UNODC asks about the figure for %s, %s (table %s):\n\n%s", key, period, sub.Table, body), s.link(sub))
+		fmt.Sprintf("UNODC asks about your %s:\n\n%s", s.valueName(ctx, by, sub, key, period), body), s.link(sub))
 	return q, nil
 }
 
@@ -226,15 +226,16 @@ func (s *Service) ReplyQuery(ctx context.Context, by access.Actor, id int64, bod
 		return q, err
 	}
 	last := q.Messages[len(q.Messages)-1]
+	what := s.valueName(ctx, by, sub, q.Key, q.Period)
 	if last.Party == State {
 		if asker := q.Messages[0].AuthorID; asker != 0 {
 			s.tell(ctx, asker, fmt.Sprintf("%s answered your question", sub.State),
-				fmt.Sprintf("On %s, %s (table %s):\n\n%s", q.Key, q.Period, sub.Table, body), s.link(sub))
+				fmt.Sprintf("On %s's %s:\n\n%s", sub.State, what, body), s.link(sub))
 		}
 		return q, nil
 	}
 	s.tellState(ctx, sub.State, "The secretariat wrote again about your figures",
-		fmt.Sprintf("On %s, %s (table %s):\n\n%s", q.Key, q.Period, sub.Table, body), s.link(sub))
+		fmt.Sprintf("On your %s:\n\n%s", what, body), s.link(sub))
 	return q, nil
 }
 

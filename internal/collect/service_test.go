@@ -127,6 +127,12 @@ func TestServiceNotices(t *testing.T) {
 		if len(got) != 2 || got[0].user != fp1.UserID || got[1].user != fp2.UserID || !strings.Contains(got[0].body, "Burglary rose by half") {
 			t.Errorf("query notices %+v", got)
 		}
+		// The notice names the value as the focal point reads the table,
+		// not by its codes.
+		const asked = "UNODC asks about your 2023 figure for Burglary in “Offences recorded by the police”:\n\nBurglary rose by half: please confirm."
+		if len(got) > 0 && got[0].body != asked {
+			t.Errorf("the query's notice says %q, want %q", got[0].body, asked)
+		}
 		// A queried table was sent: Kenya owes an answer, not the table,
 		// and is not reminded of the due date.
 		if err := svc.Remind(ctx, job.Job{}); err != nil {
@@ -138,13 +144,14 @@ func TestServiceNotices(t *testing.T) {
 		if _, err := svc.ReplyQuery(ctx, fp2, q.ID, "Confirmed.", false); err != nil {
 			t.Fatal(err)
 		}
-		if got := n.take(); len(got) != 1 || got[0].user != sec.UserID || !strings.Contains(got[0].subject, "KEN answered") {
+		if got := n.take(); len(got) != 1 || got[0].user != sec.UserID || !strings.Contains(got[0].subject, "KEN answered") ||
+			got[0].body != "On KEN's 2023 figure for Burglary in “Offences recorded by the police”:\n\nConfirmed." {
 			t.Errorf("answer notices %+v", got)
 		}
 		if _, err := svc.ReplyQuery(ctx, sec, q.ID, "Thank you; and 2022?", false); err != nil {
 			t.Fatal(err)
 		}
-		if got := n.take(); len(got) != 2 {
+		if got := n.take(); len(got) != 2 || got[0].body != "On your 2023 figure for Burglary in “Offences recorded by the police”:\n\nThank you; and 2022?" {
 			t.Errorf("follow-up notices %+v", got)
 		}
 		if _, err := svc.ReplyQuery(ctx, sec, q.ID, "", true); err != nil || len(n.take()) != 0 {

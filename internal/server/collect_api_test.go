@@ -279,7 +279,7 @@ func TestCollectionAPI(t *testing.T) {
 		problemOf(t, upload(fp, base+"/states/KEN/data?flow=HOMICIDE", file, http.StatusBadRequest), http.StatusBadRequest, "flow")
 		problemOf(t, h.documented(t, v, call{method: "PUT", path: data, as: fp, via: viaToken, body: file, ctype: "application/pdf"}, http.StatusBadRequest),
 			http.StatusBadRequest, "Content-Type")
-		unreadable := offencesCSV("KEN", [5]string{"020111", "2022", "22 975", "A", ""}, [5]string{"9999", "2022", "12", "A", ""}, [5]string{"020111", "2021", "5", "A", ""})
+		unreadable := offencesCSV("KEN", [5]string{"020111", "2022", "22 975", "A", ""}, [5]string{"9999", "2022", "12", "A", ""}, [5]string{"020111", "2020", "5", "A", ""})
 		p := decodeAs[dataProblem](t, upload(fp, data, unreadable, http.StatusUnprocessableEntity))
 		if len(p.Problems) != 4 || p.Problems[0].Row != 2 || p.Problems[0].Column != "OBS_VALUE" || p.Problems[1].Row != 3 || p.Problems[2].Row != 4 ||
 			len(p.Errors) != 4 || !strings.HasPrefix(p.Errors[0].Field, "line 2, column OBS_VALUE") || !strings.Contains(p.Detail, "Nothing was stored") {

@@ -212,11 +212,12 @@ func TestTableForm(t *testing.T) {
 		if r.status != http.StatusOK {
 			t.Fatal(r)
 		}
-		// Each field names its row and column, takes decimals, and shows
-		// the figure published the year before.
+		// Each field names its row, column and year, and takes decimals;
+		// the year before's fields hold the figures published, to revise.
 		wantIn(t, r, `id="v-0-0" name="v-0-0"`, `inputmode="decimal"`, `aria-label="Serious assault: number, 2023"`,
-			`aria-label="Serious assault: rate per 100,000, 2023"`, `aria-label="Burglary: status of the figure"`, `aria-label="Burglary: comment"`,
-			"2022: 22,573", "2022: 41.78", `<th scope="row">Serious assault</th>`)
+			`aria-label="Serious assault: rate per 100,000, 2023"`, `aria-label="Burglary: status of the figure, 2023"`, `aria-label="Burglary: comment, 2023"`,
+			`id="v-p0-0" name="v-p0-0" value="22573"`, `id="r-p0-0" name="r-p0-0" value="41.78"`, `aria-label="Serious assault: number, 2022"`,
+			`<th scope="rowgroup" rowspan="2" class="row-label">Serious assault</th>`, "published — change it to revise", "the secretariat reviews every revision")
 
 		save := func(as *actor, form url.Values) response {
 			return h.do(t, call{method: "POST", path: path, as: as, form: form})
@@ -302,6 +303,123 @@ func TestTableForm(t *testing.T) {
 		// A table with columns: the grid has a group of columns per sex.
 		r = h.get(t, statePath(rd, "KEN")+"/tables/VICTIMS_FORM", fp)
 		wantIn(t, r, `<th scope="colgroup" colspan="2" class="group group-start">Female</th>`, `name="r-1-2"`, `aria-label="Intimate partner or family member, Male: number, 2023"`, `name="v-1-2"`)
+	})
+}
+
+// TestTableFormRevision revises a figure published for the year before
+// through the form: only a figure that differs from the published one is
+// stored, a cleared one withdraws nothing, a revision reverted leaves the
+// draft, and the rules' findings on a revision are shown at its field.
+func TestTableFormRevision(t *testing.T) {
+	t.Parallel()
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		h := newHarness(t, db, focalPointKey, secretariatKey)
+		fp := h.actors[focalPointKey]
+		rd := openFormRound(t, h)
+		path := statePath(rd, "KEN") + "/tables/POLICE_FORM"
+
+		r := h.get(t, path, fp)
+		if r.status != http.StatusOK {
+			t.Fatal(r)
+		}
+		m := regexp.MustCompile(`id="v-p1-0" name="v-p1-0" value="([0-9.]+)"`).FindStringSubmatch(r.body)
+		if m == nil {
+			t.Fatalf("the form lacks burglary's published 2022 figure\n%s", r)
+		}
+		burglary22 := m[1]
+		m = regexp.MustCompile(`id="r-p0-0" name="r-p0-0" value="([0-9.]+)"`).FindStringSubmatch(r.body)
+		if m == nil {
+			t.Fatalf("the form lacks serious assault's published 2022 rate\n%s", r)
+		}
+		rate22 := m[1]
+		// The browser sends every field: the 2022 ones as published, but
+		// for serious assault, revised with a comment.
+		form := url.Values{"v-0-0": {"22600"}, "v-1-0": {"1700"},
+			"v-p0-0": {"23000"}, "s-p0-0": {"A"}, "n-p0-0": {"Late reports from two counties"}, "r-p0-0": {rate22},
+			"v-p1-0": {burglary22}, "s-p1-0": {"A"}}
+		save := func(form url.Values) response {
+			return h.do(t, call{method: "POST", path: path, as: fp, form: form})
+		}
+		if r := save(form); r.status != http.StatusSeeOther {
+			t.Fatalf("save with a revision: %s", r)
+		}
+		draft := func() map[string]collect.Value {
+			t.Helper()
+			vs, err := h.db.Draft(context.Background(), harnessActor, rd.ID, collect.Scope{Flow: "OFFENCES", State: "KEN", Year: rd.Year})
+			if err != nil {
+				t.Fatal(err)
+			}
+			out := map[string]collect.Value{}
+			for _, v := range vs {
+				out[v.Key.String()+"@"+v.Period.String()] = v
+			}
+			return out
+		}
+		d := draft()
+		if v := d[kenAssault+"@2022"]; v.Value == nil || *v.Value != 23000 || v.Comment != "Late reports from two counties" {
+			t.Errorf("the revision of 2022 as stored: %+v", v)
+		}
+		for _, k := range []string{kenBurglary + "@2022", kenAssaultRate + "@2022"} {
+			if v, ok := d[k]; ok {
+				t.Errorf("%s, unchanged from the published figure, is stored as a revision: %+v", k, v)
+			}
+		}
+		if v := d[kenAssault+"@2023"]; v.Value == nil || *v.Value != 22600 || len(d) != 3 {
+			t.Errorf("the draft: %+v", d)
+		}
+		// The form shows the revision, with the figure it replaces.
+		r = h.get(t, path, fp)
+		wantIn(t, r, `id="v-p0-0" name="v-p0-0" value="23000"`, `value="Late reports from two counties"`, "published: 22,573")
+
+		// Saved again as shown, the revision stays; cleared, it is no
+		// revision, and the published figure is not withdrawn.
+		if r := save(form); r.status != http.StatusSeeOther || len(draft()) != 3 {
+			t.Errorf("saved again: %s; draft %+v", r, draft())
+		}
+		form.Set("v-p0-0", "")
+		if r := save(form); r.status != http.StatusSeeOther {
+			t.Fatalf("save with 2022 cleared: %s", r)
+		}
+		if d := draft(); len(d) != 2 {
+			t.Errorf("a cleared 2022 figure left in the draft: %+v", d)
+		}
+		r = h.get(t, path, fp)
+		wantIn(t, r, `id="v-p0-0" name="v-p0-0" value="22573"`)
+
+		// A revision the rules refuse stores nothing; the error is at
+		// the 2022 field.
+		form.Set("v-p0-0", "-5")
+		r = save(form)
+		if r.status != http.StatusBadRequest {
+			t.Fatalf("a negative revision: %s", r)
+		}
+		wantIn(t, r, "nothing was saved", `value="-5"`, "Revision of 2022: ")
+		if !regexp.MustCompile(`id="v-p0-0"[^>]*aria-invalid="true"[^>]*aria-describedby="finding-\d+`).MatchString(r.body) {
+			t.Errorf("the refused 2022 field is not marked, or does not point at its finding\n%s", r)
+		}
+		if _, ok := draft()[kenAssault+"@2022"]; ok {
+			t.Errorf("the refused revision was stored")
+		}
+
+		// A CSV file revises the year before too, and replaces the
+		// draft; a row two years back is refused, storing nothing.
+		data := fmt.Sprintf("/api/v1/collection/rounds/%d/states/KEN/data?flow=OFFENCES", rd.ID)
+		file := offencesCSV("KEN", [5]string{"020111", "2023", "22600", "A", ""}, [5]string{"0501", "2022", "1650", "A", "Recounted"})
+		if r := h.do(t, call{method: "PUT", path: data, as: fp, via: viaToken, body: file, ctype: "text/csv"}); r.status != http.StatusOK {
+			t.Fatalf("a CSV file with a revision: %s", r)
+		}
+		d = draft()
+		if v := d[kenBurglary+"@2022"]; len(d) != 2 || v.Value == nil || *v.Value != 1650 || v.Comment != "Recounted" {
+			t.Errorf("the draft after the CSV file: %+v", d)
+		}
+		file = offencesCSV("KEN", [5]string{"020111", "2023", "22600", "A", ""}, [5]string{"0501", "2021", "1650", "A", ""})
+		r = h.do(t, call{method: "PUT", path: data, as: fp, via: viaToken, body: file, ctype: "text/csv"})
+		if r.status != http.StatusUnprocessableEntity || !strings.Contains(r.body, "line 3, column TIME_PERIOD") || !strings.Contains(r.body, "revisions of those published for 2022") {
+			t.Errorf("a CSV row of 2021: %s", r)
+		}
+		if d := draft(); len(d) != 2 {
+			t.Errorf("the refused file changed the draft: %+v", d)
+		}
 	})
 }
 

@@ -439,6 +439,7 @@ type ingestion struct {
 	texts                    periodTexts
 	ins                      *batcher
 	cacheWas                 int64 // SQLite's page cache before the ingest; 0 when unchanged
+	tempWas                  int   // SQLite's temp_store before the ingest
 }
 
 // ingestCache is the page cache, in KiB, of SQLite's write connection
@@ -488,6 +489,15 @@ func (t *tx) newIngestion(ctx context.Context, flow string) (*ingestion, error) 
 			return nil, err
 		}
 		in.cacheWas = was
+		// Each multi-row INSERT keeps a statement journal of the pages it
+		// changes, to undo itself alone if it fails; in a temporary file,
+		// that was a tenth of the import's CPU in system calls.
+		if err := t.queryRow(ctx, "PRAGMA temp_store").Scan(&in.tempWas); err != nil {
+			return nil, err
+		}
+		if _, err := t.exec(ctx, "PRAGMA temp_store = MEMORY"); err != nil {
+			return nil, err
+		}
 	}
 	return in, nil
 }
@@ -495,7 +505,9 @@ func (t *tx) newIngestion(ctx context.Context, flow string) (*ingestion, error) 
 // end gives SQLite's page cache back, whether the ingest succeeded or not.
 func (in *ingestion) end(ctx context.Context) {
 	if in.cacheWas != 0 {
-		in.t.exec(context.WithoutCancel(ctx), "PRAGMA cache_size = "+strconv.FormatInt(in.cacheWas, 10))
+		ctx := context.WithoutCancel(ctx)
+		in.t.exec(ctx, "PRAGMA cache_size = "+strconv.FormatInt(in.cacheWas, 10))
+		in.t.exec(ctx, "PRAGMA temp_store = "+strconv.Itoa(in.tempWas))
 	}
 }
 

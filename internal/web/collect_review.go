@@ -3,6 +3,7 @@ package web
 import (
 	"fmt"
 	"net/http"
+	"regexp"
 	"slices"
 	"strconv"
 	"strings"
@@ -53,7 +54,10 @@ type reviewPage struct {
 // reviewPeriod is the values of one period, as a table of the page.
 type reviewPeriod struct {
 	Period   string
-	Previous string // the period before, whose published values are compared
+	Previous string // the period whose published values are compared
+	// Revision says the period is before the round's: the State revises
+	// figures published for it, each shown beside the one it replaces.
+	Revision bool
 	Rows     []reviewRow
 }
 
@@ -211,7 +215,7 @@ func (h *Handler) reviewData(r *http.Request, id int64) (reviewPage, error) {
 	}
 	for _, rec := range history {
 		d.History = append(d.History, historyRow{At: l.DateTime(rec.At), ISO: rec.At.UTC().Format("2006-01-02T15:04:05Z"),
-			Actor: rec.Actor, Summary: rec.Summary})
+			Actor: rec.Actor, Summary: historySummary(l, d.Sub, t, rec.Summary)})
 	}
 	return d, nil
 }
@@ -241,7 +245,7 @@ func (h *Handler) reviewValues(r *http.Request, d *reviewPage, values []collect.
 	slices.SortFunc(periods, func(a, b stats.Period) int { return strings.Compare(b.String(), a.String()) })
 
 	published := map[at]*float64{}
-	q := stats.Query{Flow: t.Flow, Start: stats.Period{Year: periods[len(periods)-1].Year - 1, Kind: 'A'}, End: stats.Period{Year: periods[0].Year - 1, Kind: 'A'}}
+	q := stats.Query{Flow: t.Flow, Start: stats.Period{Year: periods[len(periods)-1].Year - 1, Kind: 'A'}, End: stats.Period{Year: periods[0].Year, Kind: 'A'}}
 	q.Key[stats.DimArea] = []string{d.Sub.State}
 	err := h.store.Observations(r.Context(), q, func(o stats.Observation) error {
 		if _, _, in := t.Locate(o.Key); in && o.Period.Kind == 'A' {
@@ -280,7 +284,13 @@ func (h *Handler) reviewValues(r *http.Request, d *reviewPage, values []collect.
 		cols = []string{""}
 	}
 	for _, p := range periods {
-		rp := reviewPeriod{Period: p.String(), Previous: strconv.Itoa(p.Year - 1)}
+		// The reference year is compared with the year before; a revision
+		// of an earlier year with the figure it replaces.
+		rp := reviewPeriod{Period: p.String(), Previous: strconv.Itoa(p.Year - 1), Revision: p.Year < d.Round.Year}
+		prev := stats.Period{Year: p.Year - 1, Kind: 'A'}
+		if rp.Revision {
+			rp.Previous, prev = p.String(), p
+		}
 		for i, row := range t.Rows.Codes {
 			for j, col := range cols {
 				k, err := t.Key(d.Sub.State, collect.Cell{Row: row, Col: col})
@@ -293,8 +303,8 @@ func (h *Handler) reviewValues(r *http.Request, d *reviewPage, values []collect.
 				}
 				for n, key := range keys {
 					v, given := mine[at{key, p}]
-					if n > 0 && !given {
-						continue // a rate the State left out is computed
+					if (n > 0 || rp.Revision) && !given {
+						continue // a rate the State left out is computed; a figure it does not revise stays
 					}
 					rr := reviewRow{ID: valueAnchor(key, p), Row: axisLabel(t.Rows, i), Rate: n > 0,
 						Findings: found[at{key, p}], Query: open[at{key, p}]}
@@ -320,7 +330,6 @@ func (h *Handler) reviewValues(r *http.Request, d *reviewPage, values []collect.
 						}
 						d.Choices = append(d.Choices, valueChoice{Value: rr.Choice, Label: label + ", " + p.String() + ": " + valueText(l, rr)})
 					}
-					prev := stats.Period{Year: p.Year - 1, Kind: 'A'}
 					if pv, ok := published[at{key, prev}]; ok && pv != nil {
 						rr.Previous = formatValue(l, unit, *pv)
 						if given && v.Value != nil && *pv != 0 {
@@ -342,6 +351,34 @@ func (h *Handler) reviewValues(r *http.Request, d *reviewPage, values []collect.
 		d.Periods = append(d.Periods, rp)
 	}
 	return nil
+}
+
+// keyInSummary matches a series key in the audit trail's summaries, with
+// the year after it if there is one: "A.KEN.OFF.020111._T._T._Z._T.CJ.NB 2023".
+var keyInSummary = regexp.MustCompile(`\b[A-Z0-9_]+(?:\.[A-Za-z0-9_]+){9}\b( [0-9]{4}\b)?`)
+
+// historySummary writes an entry of the audit trail for people: the
+// cells of the table by their row and column rather than their series
+// keys, and the table by its title. The trail keeps the codes, which
+// stay true when labels change.
+func historySummary(l *i18n.Locale, sub collect.Submission, t collect.Table, s string) string {
+	s = keyInSummary.ReplaceAllStringFunc(s, func(m string) string {
+		ks, year, _ := strings.Cut(m, " ")
+		var k stats.Key
+		parts := strings.Split(ks, ".")
+		if len(parts) != len(k) {
+			return m
+		}
+		copy(k[:], parts)
+		if _, _, ok := t.Locate(k); !ok {
+			return m
+		}
+		if year != "" {
+			return cellLabel(l, t, k) + ", " + year
+		}
+		return cellLabel(l, t, k)
+	})
+	return strings.ReplaceAll(s, fmt.Sprintf("table %s, %s", sub.Table, sub.State), fmt.Sprintf("“%s”, %s", t.Title, sub.State))
 }
 
 // valueText is a value as the query form's choices show it.

@@ -2,6 +2,7 @@ package web
 
 import (
 	"bytes"
+	"cmp"
 	"fmt"
 	"math"
 	"mime"
@@ -211,31 +212,50 @@ type answerTablePage struct {
 	CanEdit   bool
 	CanSubmit bool
 	Prefilled bool // the figures shown are the published ones: the table is not started
+	// published are the table's figures published for the year before;
+	// revisions, the State's draft revisions of them.
+	published, revisions []collect.Value
 }
+
+// The lines of a row of the form: the year before the round's, whose
+// published figures the State may revise, then the reference year.
+const (
+	linePrev = 0
+	lineRef  = 1
+)
 
 // answerCol is a column of the table's grid.
 type answerCol struct {
 	Code, Label string
 }
 
-// answerRow is a row of the table's grid.
+// answerRow is a row of the table's grid, a line for each year.
 type answerRow struct {
 	Code, Label string
-	Cells       []answerCell
+	Lines       [2]answerLine // linePrev, lineRef
 }
 
-// answerCell is one cell of the grid: a figure, its rate where the table
-// takes rates, its status and comment, and the year before's figures.
+// answerLine is a row's cells for one year.
+type answerLine struct {
+	Year  int
+	Prev  bool // the year before the round's: its published figures, to revise
+	Cells []answerCell
+}
+
+// answerCell is one cell of the grid in one year: a figure, its rate
+// where the table takes rates, its status and comment.
 type answerCell struct {
-	Name    string // the suffix of its fields' names and ids, "3-1"
+	Name    string // the suffix of its fields' names and ids: "3-1", "p3-1" for the year before
 	Label   string // row and column, for the fields' labels
 	Figure  string // as typed or stored, a plain number
 	Rate    string
 	Status  string // stats.StatusNormal, …
 	Comment string
-	// Last and LastRate are the figures published for the year before,
-	// as people read them; empty when there are none.
-	Last, LastRate string
+	// Revised says the year before's figure shown is the State's
+	// revision, not the one published, which Published and
+	// PublishedRate give as people read them ("" for none).
+	Revised                  bool
+	Published, PublishedRate string
 	// Findings are about the figure (or its status or comment),
 	// RateFindings about the rate.
 	Findings, RateFindings []answerFinding
@@ -260,38 +280,39 @@ type answerObs struct {
 	Code, Label string
 }
 
-// TableForm shows the web form of one table of the round: the grid of
-// its cells, prefilled with the State's draft, each beside the figure
-// published for the year before, with the rules' findings at the cells.
+// TableForm shows the web form of one table of the round: for each cell,
+// the figure published for the year before (or the State's revision of
+// it) and the State's draft for the reference year, with the rules'
+// findings at the cells.
 func (h *Handler) TableForm(w http.ResponseWriter, r *http.Request) {
 	d, wb, err := h.tableData(r)
 	if err != nil {
 		h.Error(w, r, err)
 		return
 	}
-	l := h.Locale(r)
 	sc := collect.Scope{Flow: d.Table.Flow, State: d.State, Year: d.Year}
 	draft := wb.Draft[sc]
 	shown := draft
 	// A table not started shows the figures published, even where the
 	// State has a draft of another table of the dataflow.
 	if d.Submission.ID == 0 {
-		shown = answerPublished(wb.Published, d.Table, d.Year)
+		shown = answerIn(wb.Published, d.Table, d.Year)
 		d.Prefilled = len(shown) > 0
 	}
-	d.fill(l, shown)
+	d.fill(lineRef, shown)
 	if d.Submission.ID != 0 {
 		p, err := h.collect.Save(r.Context(), access.FromContext(r.Context()), d.Round.ID, sc, draft, true)
 		if err != nil {
 			h.Error(w, r, err)
 			return
 		}
-		d.findings(l, p.Findings)
+		d.findings(h.Locale(r), p.Findings)
 	}
 	h.render(w, r, http.StatusOK, "collect_table", "collection", d)
 }
 
-// tableData gathers the form of a table, empty, with last year's figures.
+// tableData gathers the form of a table: the reference year empty, the
+// year before as published, with the State's revisions.
 func (h *Handler) tableData(r *http.Request) (answerTablePage, collect.Workbook, error) {
 	b, wb, err := h.answerData(r)
 	if err != nil {
@@ -325,9 +346,21 @@ func (h *Handler) tableData(r *http.Request) (answerTablePage, collect.Workbook,
 		}
 	}
 	d.Cols = cols
-	last := answerPublished(wb.Published, t, d.LastYear)
+	// Published rates carry every decimal of their computation; the form
+	// shows them, and compares what comes back, to two, as rates are
+	// given, so that a rate left as shown is no revision.
+	for _, v := range answerIn(wb.Published, t, d.LastYear) {
+		if _, rate, _ := t.Locate(v.Key); rate && v.Value != nil {
+			x := math.Round(*v.Value*100) / 100
+			v.Value = &x
+		}
+		d.published = append(d.published, v)
+	}
+	d.revisions = answerIn(wb.Draft[collect.Scope{Flow: t.Flow, State: b.State, Year: d.Year}], t, d.LastYear)
 	for ri, rc := range t.Rows.Codes {
 		row := answerRow{Code: rc, Label: axisLabel(t.Rows, ri)}
+		row.Lines[linePrev] = answerLine{Year: d.LastYear, Prev: true}
+		row.Lines[lineRef] = answerLine{Year: d.Year}
 		for ci, c := range cols {
 			cell := answerCell{Name: fmt.Sprintf("%d-%d", ri, ci), Label: row.Label, Status: stats.StatusNormal}
 			if c.Code != "" {
@@ -337,32 +370,50 @@ func (h *Handler) tableData(r *http.Request) (answerTablePage, collect.Workbook,
 			if err != nil {
 				return d, wb, err
 			}
-			if v, ok := answerValueAt(last, k, d.LastYear); ok && v.Value != nil {
-				cell.Last = answerFigure(l, *v.Value)
+			prev := cell
+			prev.Name = "p" + cell.Name
+			if v, ok := answerValueAt(d.published, k, d.LastYear); ok && v.Value != nil {
+				prev.Published = answerFigure(l, *v.Value)
 			}
-			if v, ok := answerValueAt(last, rateKey(k), d.LastYear); ok && v.Value != nil {
-				cell.LastRate = answerFigure(l, *v.Value)
+			if v, ok := answerValueAt(d.published, rateKey(k), d.LastYear); ok && v.Value != nil {
+				prev.PublishedRate = answerFigure(l, *v.Value)
 			}
-			row.Cells = append(row.Cells, cell)
+			row.Lines[linePrev].Cells = append(row.Lines[linePrev].Cells, prev)
+			row.Lines[lineRef].Cells = append(row.Lines[lineRef].Cells, cell)
 		}
 		d.Rows = append(d.Rows, row)
 	}
+	d.fill(linePrev, d.lastShown())
 	return d, wb, nil
 }
 
-// fill puts values into the grid's fields: the figure, rate, status and
-// comment of each cell, the status and comment being the count's, or the
-// rate's where only the rate is given, as the questionnaire has it.
-func (d *answerTablePage) fill(l *i18n.Locale, values []collect.Value) {
+// lastShown returns the figures the form shows for the year before: the
+// State's revision of each, or the one published.
+func (d *answerTablePage) lastShown() []collect.Value {
+	out := slices.Clone(d.revisions)
+	for _, v := range d.published {
+		if _, ok := answerValueAt(d.revisions, v.Key, d.LastYear); !ok {
+			out = append(out, v)
+		}
+	}
+	return out
+}
+
+// fill puts the values of a line's year into its fields: the figure,
+// rate, status and comment of each cell, the status and comment being
+// the count's, or the rate's where only the rate is given, as the
+// questionnaire has it.
+func (d *answerTablePage) fill(line int, values []collect.Value) {
 	for ri := range d.Rows {
-		for ci := range d.Rows[ri].Cells {
-			c := &d.Rows[ri].Cells[ci]
+		ln := &d.Rows[ri].Lines[line]
+		for ci := range ln.Cells {
+			c := &ln.Cells[ci]
 			k, err := d.Table.Key(d.State, collect.Cell{Row: d.Rows[ri].Code, Col: d.Cols[ci].Code})
 			if err != nil {
 				continue
 			}
-			count, hasCount := answerValueAt(values, k, d.Year)
-			rate, hasRate := answerValueAt(values, rateKey(k), d.Year)
+			count, hasCount := answerValueAt(values, k, ln.Year)
+			rate, hasRate := answerValueAt(values, rateKey(k), ln.Year)
 			if hasCount {
 				if count.Value != nil {
 					c.Figure = answerPlain(*count.Value)
@@ -381,12 +432,18 @@ func (d *answerTablePage) fill(l *i18n.Locale, values []collect.Value) {
 					}
 				}
 			}
+			if ln.Prev {
+				_, rc := answerValueAt(d.revisions, k, ln.Year)
+				_, rr := answerValueAt(d.revisions, rateKey(k), ln.Year)
+				c.Revised = rc || rr
+			}
 		}
 	}
 }
 
-// findings places the rules' findings at the cells they are about; those
-// on other tables of the dataflow are kept for the summary.
+// findings places the rules' findings at the cells they are about, in
+// the line of their year; those on other tables of the dataflow are kept
+// for the summary.
 func (d *answerTablePage) findings(l *i18n.Locale, fs []collect.Finding) {
 	for i, f := range fs {
 		cf := answerFinding{ID: fmt.Sprintf("finding-%d", i), Severity: f.Severity, Explained: f.Explained, Rule: f.Rule, Message: f.Message}
@@ -397,15 +454,19 @@ func (d *answerTablePage) findings(l *i18n.Locale, fs []collect.Finding) {
 		case !f.Explained && ok:
 			d.Warnings++
 		}
+		line := lineRef
+		if f.Period.Year == d.LastYear {
+			line = linePrev
+		}
 		ri, ci := slices.Index(d.Table.Rows.Codes, c.Row), slices.IndexFunc(d.Cols, func(g answerCol) bool { return g.Code == c.Col })
-		if !ok || ri < 0 || ci < 0 {
+		if !ok || ri < 0 || ci < 0 || (f.Period.Year != d.Year && f.Period.Year != d.LastYear) {
 			// Only an error of another table stops this one's save.
 			if f.Severity == collect.Error {
 				d.Others = append(d.Others, cf)
 			}
 			continue
 		}
-		cell := &d.Rows[ri].Cells[ci]
+		cell := &d.Rows[ri].Lines[line].Cells[ci]
 		place := d.Table.Title + ", " + cell.Label
 		cf.Where, cf.Target = cell.Label, "v-"+cell.Name
 		if rate {
@@ -415,15 +476,20 @@ func (d *answerTablePage) findings(l *i18n.Locale, fs []collect.Finding) {
 		} else {
 			cell.Invalid = cell.Invalid || f.Severity == collect.Error
 		}
+		cf.Where += ", " + strconv.Itoa(f.Period.Year)
 		// The rules name the cell a message is about, or its table and
 		// row when the message is about the row; at the cell, that goes
-		// without saying.
+		// without saying. In the summary, the year of a revision does
+		// not.
 		cf.Short = cf.Message
 		for _, p := range []string{place + ": ", d.Table.Title + ", " + d.Rows[ri].Label + ": ", d.Table.Title + ", "} {
 			if strings.HasPrefix(cf.Message, p) {
 				cf.Short = strings.TrimPrefix(cf.Message, p)
 				break
 			}
+		}
+		if line == linePrev {
+			cf.Message = l.T("answer.table.revision_of", "year", strconv.Itoa(d.LastYear), "message", cf.Message)
 		}
 		if rate {
 			cell.RateFindings = append(cell.RateFindings, cf)
@@ -453,10 +519,11 @@ func (h *Handler) SaveTable(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	// The scope is the dataflow: the draft's values of its other tables
-	// go with the form's, as they are.
+	// (and of years the form does not show) go with the form's, as they
+	// are.
 	sc := collect.Scope{Flow: d.Table.Flow, State: d.State, Year: d.Year}
 	for _, v := range wb.Draft[sc] {
-		if _, in := d.Table.CellOf(v.Key); !in || v.Period.Year != d.Year {
+		if _, in := d.Table.CellOf(v.Key); !in || (v.Period.Year != d.Year && v.Period.Year != d.LastYear) {
 			values = append(values, v)
 		}
 	}
@@ -491,66 +558,118 @@ func (h *Handler) answerTable(w http.ResponseWriter, r *http.Request) (answerTab
 	return d, wb, true
 }
 
-// read reads the form's figures into the table's values for the
-// reference year, keeping what was typed in the grid; problems are the
-// figures that could not be read, each at its cell.
+// read reads the form's figures into the table's values, keeping what
+// was typed in the grid; problems are the figures that could not be
+// read, each at its cell. The reference year's fields are the draft; the
+// year before's give revisions: only a figure that differs from the one
+// published (or that the draft already holds) is one. A figure of the
+// year before left empty is no revision: the form never withdraws a
+// published figure.
 func (d *answerTablePage) read(l *i18n.Locale, r *http.Request) ([]collect.Value, []answerFinding) {
 	var values []collect.Value
 	var problems []answerFinding
-	period := stats.Period{Year: d.Year, Kind: 'A'}
 	for ri := range d.Rows {
-		for ci := range d.Rows[ri].Cells {
-			c := &d.Rows[ri].Cells[ci]
-			c.Figure = strings.TrimSpace(r.PostForm.Get("v-" + c.Name))
-			c.Comment = strings.TrimSpace(r.PostForm.Get("n-" + c.Name))
-			c.Status = r.PostForm.Get("s-" + c.Name)
-			if d.Rates {
-				c.Rate = strings.TrimSpace(r.PostForm.Get("r-" + c.Name))
-			}
-			bad := func(target, msg string, rate bool) {
-				where := c.Label
-				if rate {
-					where = l.T("answer.table.rate_of", "cell", c.Label)
+		for li := range d.Rows[ri].Lines {
+			ln := &d.Rows[ri].Lines[li]
+			period := stats.Period{Year: ln.Year, Kind: 'A'}
+			for ci := range ln.Cells {
+				c := &ln.Cells[ci]
+				c.Figure = strings.TrimSpace(r.PostForm.Get("v-" + c.Name))
+				c.Comment = strings.TrimSpace(r.PostForm.Get("n-" + c.Name))
+				c.Status = r.PostForm.Get("s-" + c.Name)
+				c.Rate = ""
+				if d.Rates {
+					c.Rate = strings.TrimSpace(r.PostForm.Get("r-" + c.Name))
 				}
-				f := answerFinding{ID: fmt.Sprintf("problem-%d", len(problems)), Target: target, Where: where, Severity: collect.Error,
-					Rule: l.T("answer.table.typed"), Message: where + ": " + msg, Short: msg}
-				if rate {
-					c.RateFindings = append(c.RateFindings, f)
-				} else {
-					c.Findings = append(c.Findings, f)
+				bad := func(target, msg string, rate bool) {
+					where := c.Label
+					if rate {
+						where = l.T("answer.table.rate_of", "cell", c.Label)
+					}
+					where += ", " + strconv.Itoa(ln.Year)
+					f := answerFinding{ID: fmt.Sprintf("problem-%d", len(problems)), Target: target, Where: where, Severity: collect.Error,
+						Rule: l.T("answer.table.typed"), Message: where + ": " + msg, Short: msg}
+					if rate {
+						c.RateFindings = append(c.RateFindings, f)
+					} else {
+						c.Findings = append(c.Findings, f)
+					}
+					problems = append(problems, f)
 				}
-				problems = append(problems, f)
-			}
-			if !slices.ContainsFunc(d.Statuses, func(o answerObs) bool { return o.Code == c.Status }) {
-				c.Status = stats.StatusNormal
-			}
-			if len(c.Comment) > collect.MaxMessage {
-				bad("n-"+c.Name, l.T("answer.table.comment_long", "n", collect.MaxMessage), false)
-			}
-			figure, hasFigure := d.figure(c.Figure, func(msg string) { c.Invalid = true; bad("v-"+c.Name, msg, false) })
-			rate, hasRate := d.figure(c.Rate, func(msg string) { c.RateInvalid = true; bad("r-"+c.Name, msg, true) })
-			if !hasFigure && !hasRate && c.Figure == "" && c.Rate == "" && c.Status != stats.StatusNormal {
-				bad("s-"+c.Name, l.T("answer.table.status_alone", "status", l.T("answer.obs."+c.Status)), false)
-			}
-			k, err := d.Table.Key(d.State, collect.Cell{Row: d.Rows[ri].Code, Col: d.Cols[ci].Code})
-			if err != nil {
-				continue
-			}
-			if hasFigure || (c.Figure == "" && c.Comment != "") {
-				v := collect.Value{Key: k, Period: period, Status: c.Status, Comment: c.Comment, Origin: "form"}
-				if hasFigure {
-					v.Value = &figure
-				} else {
-					v.Status = stats.StatusMissing
+				if !slices.ContainsFunc(d.Statuses, func(o answerObs) bool { return o.Code == c.Status }) {
+					c.Status = stats.StatusNormal
 				}
-				values = append(values, v)
-			}
-			if hasRate {
-				values = append(values, collect.Value{Key: rateKey(k), Period: period, Value: &rate, Status: c.Status, Comment: c.Comment, Origin: "form"})
+				if len(c.Comment) > collect.MaxMessage {
+					bad("n-"+c.Name, l.T("answer.table.comment_long", "n", collect.MaxMessage), false)
+				}
+				figure, hasFigure := d.figure(c.Figure, func(msg string) { c.Invalid = true; bad("v-"+c.Name, msg, false) })
+				rate, hasRate := d.figure(c.Rate, func(msg string) { c.RateInvalid = true; bad("r-"+c.Name, msg, true) })
+				if !ln.Prev && !hasFigure && !hasRate && c.Figure == "" && c.Rate == "" && c.Status != stats.StatusNormal {
+					bad("s-"+c.Name, l.T("answer.table.status_alone", "status", l.T("answer.obs."+c.Status)), false)
+				}
+				k, err := d.Table.Key(d.State, collect.Cell{Row: d.Rows[ri].Code, Col: d.Cols[ci].Code})
+				if err != nil {
+					continue
+				}
+				var count, rv *collect.Value
+				if hasFigure || (!ln.Prev && c.Figure == "" && c.Comment != "") {
+					count = &collect.Value{Key: k, Period: period, Status: c.Status, Comment: c.Comment, Origin: "form"}
+					if hasFigure {
+						count.Value = &figure
+					} else {
+						count.Status = stats.StatusMissing
+					}
+				}
+				if hasRate {
+					rv = &collect.Value{Key: rateKey(k), Period: period, Value: &rate, Status: c.Status, Comment: c.Comment, Origin: "form"}
+				}
+				if ln.Prev {
+					// The status and comment are the count's: a rate is
+					// revised only for its figure, which a revised count
+					// does not change.
+					if count != nil && !d.revises(*count, true) {
+						count = nil
+					}
+					if rv != nil && !d.revises(*rv, false) {
+						rv = nil
+					}
+					c.Revised = count != nil || rv != nil
+				}
+				if count != nil {
+					values = append(values, *count)
+				}
+				if rv != nil {
+					values = append(values, *rv)
+				}
 			}
 		}
 	}
 	return values, problems
+}
+
+// revises says whether a value of the year before, as typed, is a
+// revision to store: it differs from the figure published (in its
+// figure, or with notes in its status and comment too), or the draft
+// already holds it as a revision.
+func (d *answerTablePage) revises(v collect.Value, notes bool) bool {
+	if r, ok := answerValueAt(d.revisions, v.Key, v.Period.Year); ok && answerSame(r, v, true) {
+		return true
+	}
+	p, ok := answerValueAt(d.published, v.Key, v.Period.Year)
+	return !ok || !answerSame(p, v, notes)
+}
+
+// answerSame compares two values' figures, and with notes their status
+// (an unset one being normal) and comment.
+func answerSame(a, b collect.Value, notes bool) bool {
+	if (a.Value == nil) != (b.Value == nil) || (a.Value != nil && *a.Value != *b.Value) {
+		return false
+	}
+	if !notes {
+		return true
+	}
+	status := func(s string) string { return cmp.Or(s, stats.StatusNormal) }
+	return status(a.Status) == status(b.Status) && a.Comment == b.Comment
 }
 
 // figure reads a typed figure; given is false for an empty field or one
@@ -590,14 +709,14 @@ func (h *Handler) SubmitTable(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	l := h.Locale(r)
-	d.fill(l, wb.Draft[collect.Scope{Flow: d.Table.Flow, State: d.State, Year: d.Year}])
+	d.fill(lineRef, wb.Draft[collect.Scope{Flow: d.Table.Flow, State: d.State, Year: d.Year}])
 	d.findings(l, findings)
 	d.Err = answerErr(err)
 	h.render(w, r, http.StatusConflict, "collect_table", "collection", d)
 }
 
-// answerPublished returns the published values of a table's cells in a year.
-func answerPublished(vs []collect.Value, t collect.Table, year int) []collect.Value {
+// answerIn returns the values of a table's cells in a year.
+func answerIn(vs []collect.Value, t collect.Table, year int) []collect.Value {
 	var out []collect.Value
 	for _, v := range vs {
 		if _, ok := t.CellOf(v.Key); ok && v.Period.Year == year {

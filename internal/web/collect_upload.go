@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net/http"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -244,6 +245,9 @@ func answerScopeOf(l *i18n.Locale, rd collect.Round, p collect.Preview) answerSc
 		}
 		row := answerChange{Kind: kind}
 		row.Table, row.Cell = answerCellOf(l, rd, at.Key)
+		if at.Period.Year != rd.Year {
+			row.Cell = l.T("answer.table.revision_cell", "cell", row.Cell, "year", strconv.Itoa(at.Period.Year))
+		}
 		if old != nil {
 			row.Old = answerValueText(l, *old)
 		}
