@@ -99,9 +99,8 @@ func (h *Handler) CreateToken(w http.ResponseWriter, r *http.Request) {
 
 // RevokeToken handles the revoke button of a token.
 func (h *Handler) RevokeToken(w http.ResponseWriter, r *http.Request) {
-	id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
-	if err != nil {
-		h.Error(w, r, fail.New(fail.NotFound, ""))
+	id, ok := h.idOf(w, r)
+	if !ok {
 		return
 	}
 	if err := h.accounts.Store.RevokeToken(r.Context(), access.FromContext(r.Context()), id); err != nil {

@@ -1,9 +1,7 @@
 package web
 
 import (
-	"net/http"
 	"slices"
-	"strconv"
 	"strings"
 
 	"github.com/cpcj/cpcj/internal/civil"
@@ -19,17 +17,6 @@ import (
 // collectDay is the day the collection's pages are of: the collection
 // service's, so that every page agrees on what is open and overdue.
 func (h *Handler) collectDay() civil.Date { return civil.Of(h.collect.Now()) }
-
-// idOf reads the id of the request's path; a path whose id is no number
-// is not found.
-func (h *Handler) idOf(w http.ResponseWriter, r *http.Request) (int64, bool) {
-	id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
-	if err != nil {
-		h.NotFound(w, r)
-		return 0, false
-	}
-	return id, true
-}
 
 // label names a value for people by its message, the prefix and the
 // value; a value the catalogue does not know is shown as it is.

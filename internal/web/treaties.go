@@ -487,9 +487,8 @@ func (h *Handler) EditRecord(w http.ResponseWriter, r *http.Request) {
 		h.Error(w, r, err)
 		return
 	}
-	id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
-	if err != nil {
-		h.NotFound(w, r)
+	id, ok := h.idOf(w, r)
+	if !ok {
 		return
 	}
 	rec, err := h.store.Record(r.Context(), id)
@@ -507,9 +506,8 @@ func (h *Handler) EditRecord(w http.ResponseWriter, r *http.Request) {
 
 // UpdateRecord handles the correction form.
 func (h *Handler) UpdateRecord(w http.ResponseWriter, r *http.Request) {
-	id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
-	if err != nil {
-		h.NotFound(w, r)
+	id, ok := h.idOf(w, r)
+	if !ok {
 		return
 	}
 	rec, err := h.recordFromForm(r)
@@ -526,9 +524,8 @@ func (h *Handler) UpdateRecord(w http.ResponseWriter, r *http.Request) {
 
 // RetractRecord handles the withdraw button of a record.
 func (h *Handler) RetractRecord(w http.ResponseWriter, r *http.Request) {
-	id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
-	if err != nil {
-		h.NotFound(w, r)
+	id, ok := h.idOf(w, r)
+	if !ok {
 		return
 	}
 	rec, err := h.store.RetractRecord(r.Context(), access.FromContext(r.Context()), id, r.PostForm.Get("reason"))

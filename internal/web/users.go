@@ -103,9 +103,8 @@ func (h *Handler) formFailed(w http.ResponseWriter, r *http.Request, err error, 
 
 // User shows one account, with the form to change it for admins.
 func (h *Handler) User(w http.ResponseWriter, r *http.Request) {
-	id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
-	if err != nil {
-		h.Error(w, r, fail.New(fail.NotFound, ""))
+	id, ok := h.idOf(w, r)
+	if !ok {
 		return
 	}
 	a := access.FromContext(r.Context())
@@ -124,9 +123,8 @@ func (h *Handler) User(w http.ResponseWriter, r *http.Request) {
 
 // UpdateUser handles the account form.
 func (h *Handler) UpdateUser(w http.ResponseWriter, r *http.Request) {
-	id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
-	if err != nil {
-		h.Error(w, r, fail.New(fail.NotFound, ""))
+	id, ok := h.idOf(w, r)
+	if !ok {
 		return
 	}
 	a := access.FromContext(r.Context())

@@ -16,6 +16,7 @@ import (
 	"mime"
 	"net/http"
 	"path"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -361,6 +362,17 @@ func (h *Handler) message(r *http.Request, err error) string {
 // NotFound renders the 404 page for paths no route matches.
 func (h *Handler) NotFound(w http.ResponseWriter, r *http.Request) {
 	h.Error(w, r, fail.New(fail.NotFound, ""))
+}
+
+// idOf reads the id of the request's path; a path whose id is no number
+// is not found.
+func (h *Handler) idOf(w http.ResponseWriter, r *http.Request) (int64, bool) {
+	id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
+	if err != nil {
+		h.NotFound(w, r)
+		return 0, false
+	}
+	return id, true
 }
 
 // redirectDone sends the browser to path, announcing a completed action.
